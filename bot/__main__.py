@@ -1,0 +1,236 @@
+"""`quizbot` / `python -m bot`: the command line. Parses arguments, builds settings, runs one command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__, commands
+from .core.config import check_window, parse_duration
+from .core.errors import QuizError
+from .settings import Settings
+
+CONSOLE_COMMUNITY, RUN_CHANNEL, PLAY_CHANNEL = "local", "terminal", "play"
+DEFAULT_EVERY = 180  # console with no schedule: a question at once, then every three minutes
+DEFAULT_CONSOLE_WINDOW = 45
+
+
+def _duration(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except QuizError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not '{text}'")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    p = argparse.ArgumentParser(
+        prog="quizbot", description="Quizzes on the ML lifecycle and its AWS services."
+    )
+    p.add_argument("--version", action="version", version=f"quizbot {__version__}")
+    p.add_argument(
+        "--db", help="SQLite file (default: $QUIZBOT_DB or ~/.local/share/quizbot/quizbot.sqlite3)"
+    )
+    p.add_argument(
+        "--questions",
+        action="append",
+        help="bank folder or file (default: $QUIZBOT_QUESTIONS or questions/)",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("validate", help="validate the question bank; exit 0 or 1")
+    s.add_argument("paths", nargs="*", help="files or folders (default: the configured bank)")
+    s = sub.add_parser("bank", help="print the validated bank")
+    s.add_argument("--json", action="store_true", required=True, help="as JSON (the only format)")
+    s = sub.add_parser("coverage", help="questions per stage, service and concept, and the gaps")
+    s.add_argument("--json", action="store_true", help="as JSON")
+    s.add_argument("--strict", action="store_true", help="exit 1 when there is any gap")
+    sub.add_parser("schema", help="print the bank files' JSON Schema (for editors)")
+    s = sub.add_parser("lookup", help="look up a stage, service or concept by name, typo or description")
+    s.add_argument("query", nargs="+", help="what to look for, e.g. A2I, 'sagmaker clarfy', 'detect bias'")
+    s.add_argument("--json", action="store_true", help="as JSON")
+    s.add_argument("--limit", type=_positive, default=5, help="most results (default 5)")
+
+    s = sub.add_parser("play", help="a quiz in the terminal: type a letter per question")
+    s.add_argument("--count", type=_positive, default=5, help="how many questions (default 5)")
+    s.add_argument("--stage", help="only this stage (id or name, e.g. eda)")
+    s.add_argument("--difficulty", choices=["easy", "medium", "hard"])
+    s.add_argument("--user", help="your name on the leaderboard (default: your login name)")
+
+    for name, text in (("leaderboard", "show a leaderboard"), ("stats", "show one player's stats")):
+        s = sub.add_parser(name, help=text)
+        if name == "leaderboard":
+            s.add_argument("--period", default="all", choices=["all", "week", "month", "competition"])
+            s.add_argument("--teams", action="store_true", help="teams instead of players")
+            s.add_argument("--competition", help="competition name (with --period competition)")
+            s.add_argument("--limit", type=_positive, default=10)
+        else:
+            s.add_argument("user", help="player name or platform id")
+        s.add_argument("--platform", default="console", choices=["console", "discord", "slack"])
+        s.add_argument(
+            "--community",
+            default=CONSOLE_COMMUNITY,
+            help="server/workspace id (default: the console's)",
+        )
+
+    s = sub.add_parser("run", help="run the bot (console when no platform token is set)")
+    s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: from the tokens set")
+    s.add_argument(
+        "--every", type=_duration, help="console: ask every DURATION (e.g. 30s), first one at once"
+    )
+    s.add_argument(
+        "--cron", help="console: ask on this cron schedule, e.g. '0 9 * * 1-5' ($QUIZBOT_SCHEDULE)"
+    )
+    s.add_argument("--tz", help="time zone of --cron, e.g. Europe/Berlin ($QUIZBOT_TIMEZONE, default UTC)")
+    s.add_argument(
+        "--window", type=_duration, help="console: how long each question stays open (default 45s)"
+    )
+    s.add_argument("--rounds", type=_positive, help="console: stop after this many questions are revealed")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    env = dict(os.environ)
+    if args.db:
+        env["QUIZBOT_DB"] = args.db
+    if args.questions:
+        env["QUIZBOT_QUESTIONS"] = os.pathsep.join(args.questions)
+    return Settings.from_env(env)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `quizbot` command."""
+    args = build_parser().parse_args(argv)
+    settings = _settings(args)
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        if args.command == "validate":
+            return commands.validate(args, settings)
+        if args.command == "bank":
+            return commands.bank_json(args, settings)
+        if args.command == "coverage":
+            return commands.show_coverage(args, settings)
+        if args.command == "schema":
+            return commands.schema(args, settings)
+        if args.command == "lookup":
+            return commands.lookup(args, settings)
+        if args.command in ("leaderboard", "stats"):
+            return asyncio.run(commands.boards(args, settings))
+        if args.command == "play":
+            return asyncio.run(_play(args, settings))
+        if args.command == "run":
+            return asyncio.run(_run(args, settings))
+    except QuizError as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `quizbot bank --json | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
+    return 2
+
+
+async def _play(args: argparse.Namespace, settings: Settings) -> int:
+    from .adapters.console.chat import ConsoleChat
+    from .adapters.console.lines import LineReader
+    from .adapters.console.play import play
+    from .app import assemble
+
+    user = args.user or _login()
+    chat = ConsoleChat(sys.stdout, me=user, how="type a letter")
+    async with assemble(settings, chat, "console") as app:
+        channel = await app.service.channel(CONSOLE_COMMUNITY, PLAY_CHANNEL)
+        await play(
+            app.service,
+            chat,
+            channel,
+            LineReader(sys.stdin),
+            count=args.count,
+            user=user,
+            stage=args.stage,
+            difficulty=args.difficulty,
+        )
+    return 0
+
+
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser() or "you"
+    except (KeyError, OSError):
+        return "you"
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    platform = args.platform or settings.default_platform()
+    if platform != "console":
+        print(
+            f"quizbot: the {platform} adapter is not part of this build yet; "
+            "run with --platform console (see README 'Platforms')",
+            file=sys.stderr,
+        )
+        return 2
+    from .adapters.console.chat import ConsoleChat
+    from .adapters.console.lines import LineReader
+    from .adapters.console.run import run_console
+    from .app import assemble
+
+    window = check_window(args.window, minimum=2) if args.window else None  # short ones for trying it
+    cron = args.cron or settings.schedule_cron
+    every = args.every or (None if cron else DEFAULT_EVERY)
+    chat = ConsoleChat(sys.stdout)
+    async with assemble(settings, chat, "console") as app:
+        channel = await app.service.channel(CONSOLE_COMMUNITY, RUN_CHANNEL)
+        if channel.config.answer_window == 300 and window is None:
+            window = DEFAULT_CONSOLE_WINDOW
+        if cron:
+            await _ensure_schedule(app, channel, cron, args.tz or settings.schedule_timezone, window)
+        await run_console(
+            app.service,
+            app.admin,
+            app.scheduler,
+            chat,
+            channel,
+            LineReader(sys.stdin),
+            every=every,
+            window=window,
+            rounds=args.rounds,
+            interactive=sys.stdin.isatty(),
+        )
+    return 0
+
+
+async def _ensure_schedule(app: object, channel: object, cron: str, tz: str, window: int | None) -> None:
+    from .app import App
+    from .core.records import ChannelRecord
+
+    assert isinstance(app, App) and isinstance(channel, ChannelRecord)
+    existing = await app.admin.schedules(channel)
+    if not any(
+        s.cron == " ".join(cron.split()) and s.timezone == tz and s.channel_id == channel.id for s in existing
+    ):
+        sid, nxt = await app.admin.add_schedule(
+            channel, cron, tz, f"{window}s" if window else None, admin=True
+        )
+        print(f"Schedule #{sid} '{cron}' {tz}; {nxt}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

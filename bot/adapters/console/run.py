@@ -1,0 +1,175 @@
+"""`quizbot run` in a terminal: scheduled questions, several people answering by typing NAME LETTER."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import shlex
+
+from ...core.admin import Admin
+from ...core.boards import leaderboard, parse_period, player_stats
+from ...core.errors import QuizError
+from ...core.records import ChannelRecord
+from ...core.service import QuizService
+from ...scheduling import Scheduler
+from . import render
+from .chat import ConsoleChat
+from .lines import LineReader
+from .play import parse_letter
+
+HELP = """Answer: NAME LETTER (e.g. 'alice b'), or just a letter to answer as {me}.
+Commands: /now [stage] [difficulty]   /lookup WORDS   /leaderboard [all|week|month|competition] [teams]
+          /stats [NAME]   /config [KEY VALUE]   /schedule add 'CRON' ZONE [WINDOW] | list | remove ID
+          /help   /quit"""
+
+
+class ConsoleSession:
+    """Reads the terminal and turns each line into a core call."""
+
+    def __init__(self, service: QuizService, admin: Admin, chat: ConsoleChat, channel: ChannelRecord) -> None:
+        self.service = service
+        self.admin = admin
+        self.chat = chat
+        self.channel = channel
+        self.me = getpass.getuser() or "you"
+
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False when the user asked to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line.startswith("/"):
+                return await self._command(line[1:])
+            self._answer(line)
+        except QuizError as exc:
+            self.chat.say(f"! {exc}")
+        return True
+
+    def _answer(self, line: str) -> None:
+        parts = line.split()
+        name, letter = (self.me, parts[0]) if len(parts) == 1 else (" ".join(parts[:-1]), parts[-1])
+        rounds = self.service.open_rounds()
+        if not rounds:
+            self.chat.say("! no question is open; /now asks one")
+            return
+        rnd = rounds[-1]
+        choice = parse_letter(letter, len(rnd.question.options))
+        if choice is None:
+            self.chat.say(f"! '{letter}' is not an option of question #{rnd.id}; type NAME LETTER or /help")
+            return
+        assert rnd.message_ref is not None
+        outcome = self.service.answer(rnd.message_ref, name.lower(), name, choice)
+        self.chat.say(f"  {name}: {outcome.value if outcome else 'too late'}")
+
+    async def _command(self, text: str) -> bool:
+        try:
+            words = shlex.split(text)
+        except ValueError as exc:
+            self.chat.say(f"! {exc}")
+            return True
+        cmd, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        svc, ch, say = self.service, self.channel, self.chat.say
+        if cmd in ("quit", "exit"):
+            return False
+        if cmd == "help":
+            say(HELP.format(me=self.me))
+        elif cmd == "now":
+            await svc.ask(ch, stage=args[0] if args else None, difficulty=args[1] if len(args) > 1 else None)
+        elif cmd == "lookup":
+            names = {k: e.name for k, e in svc.bank.glossary.items()}
+            say(render.lookup(" ".join(args), svc.lookup(" ".join(args)), names))
+        elif cmd == "leaderboard":
+            period = parse_period(next((a for a in args if a != "teams"), "all"))
+            view = await leaderboard(
+                svc.store, ch.community_id, period=period, at=svc.clock(), teams="teams" in args
+            )
+            say(render.board(view))
+        elif cmd == "stats":
+            who = " ".join(args) or self.me
+            say(
+                render.stats(
+                    await player_stats(svc.store, svc.bank, ch.community_id, who.lower(), svc.clock())
+                )
+            )
+        elif cmd == "config":
+            if len(args) >= 2:
+                await self.admin.set_config(ch, args[0], " ".join(args[1:]), admin=True)
+                self.channel = ch = await svc.store.channel_by_id(ch.id)
+            say(render.config(ch.config))
+        elif cmd == "schedule":
+            await self._schedule(args)
+        else:
+            say(f"! unknown command /{cmd}; /help lists them")
+        return True
+
+    async def _schedule(self, args: list[str]) -> None:
+        sub = args[0].lower() if args else "list"
+        if sub == "add" and len(args) >= 3:
+            sid, nxt = await self.admin.add_schedule(
+                self.channel, args[1], args[2], args[3] if len(args) > 3 else None, admin=True
+            )
+            self.chat.say(f"Schedule #{sid} added; {nxt}")
+        elif sub == "remove" and len(args) == 2 and args[1].lstrip("#").isdigit():
+            await self.admin.remove_schedule(self.channel, int(args[1].lstrip("#")), admin=True)
+            self.chat.say("Removed.")
+        elif sub == "list":
+            self.chat.say(render.schedules(await self.admin.schedules(self.channel)))
+        else:
+            self.chat.say("! usage: /schedule add 'CRON' ZONE [WINDOW] | list | remove ID")
+
+
+async def run_console(
+    service: QuizService,
+    admin: Admin,
+    scheduler: Scheduler,
+    chat: ConsoleChat,
+    channel: ChannelRecord,
+    lines: LineReader,
+    *,
+    every: float | None,
+    window: int | None,
+    rounds: int | None,
+    interactive: bool,
+) -> None:
+    """Run until /quit, end of input (after open questions close), or `rounds` reveals."""
+    session = ConsoleSession(service, admin, chat, channel)
+    chat.say(HELP.format(me=session.me))
+    await scheduler.start()
+    if every:
+        try:  # ask at once, so a newcomer sees a question within a second
+            await service.ask(channel, window=window)
+        except QuizError as exc:
+            chat.say(f"! {exc}")
+        scheduler.every(every, channel, window)
+    stop = asyncio.Event()
+
+    async def watch_rounds() -> None:
+        while rounds is not None:
+            await chat.reveal_event.wait()
+            chat.reveal_event.clear()
+            if chat.revealed >= rounds:
+                stop.set()
+                return
+
+    async def read() -> None:
+        while True:
+            line = await lines.next()
+            if line is None:
+                break
+            if not await session.handle(line):
+                stop.set()
+                return
+        if interactive:
+            stop.set()
+            return
+        # Piped input ended: let the open questions run to their close, then stop.
+        while service.open_rounds():
+            await chat.reveal_event.wait()
+            chat.reveal_event.clear()
+        stop.set()
+
+    tasks = [asyncio.create_task(read()), asyncio.create_task(watch_rounds())]
+    await stop.wait()
+    for task in tasks:
+        task.cancel()

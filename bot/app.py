@@ -1,0 +1,64 @@
+"""Wiring: open the store, load the bank, build the service for a platform. The one place parts meet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from .core.admin import Admin
+from .core.bank import Bank
+from .core.bank_loader import load_bank
+from .core.ports import Chat
+from .core.service import QuizService
+from .scheduling import Scheduler
+from .settings import Settings
+from .storage import AnswerWriter, SqliteStore
+
+log = logging.getLogger("quizbot")
+
+
+@dataclass
+class App:
+    """The assembled bot."""
+
+    settings: Settings
+    store: SqliteStore
+    writer: AnswerWriter
+    service: QuizService
+    admin: Admin
+    scheduler: Scheduler
+
+    def reload_bank(self) -> str:
+        """Load the bank again; on any error keep the current bank and raise BankError saying why."""
+        bank = load_bank(self.settings.questions)
+        self.service.reload_bank(bank)
+        return f"bank reloaded: {len(bank.questions)} questions"
+
+
+@asynccontextmanager
+async def assemble(
+    settings: Settings, chat: Chat, platform: str, bank: Bank | None = None
+) -> AsyncIterator[App]:
+    """Build every part, resume open rounds, and tear down in order."""
+    bank = bank or load_bank(settings.questions)
+    store = await SqliteStore.open(settings.db_path)
+    writer = AnswerWriter(store.db)
+    service = QuizService(bank=bank, store=store, writer=writer, chat=chat, platform=platform)
+    admin = Admin(service)
+    scheduler = Scheduler(service, admin)
+    admin.timetable = (
+        scheduler  # each needs the other: admin edits schedules, the scheduler ends competitions
+    )
+    app = App(settings, store, writer, service, admin, scheduler)
+    try:
+        resumed = await service.resume()
+        if resumed:
+            log.info("resumed %d open question(s)", resumed)
+        yield app
+    finally:
+        scheduler.shutdown()
+        await service.stop()
+        await writer.close()
+        await store.close()

@@ -1,0 +1,1 @@
+"""The platform-neutral core: bank, rounds, scoring, leaderboards and the QuizService facade."""

@@ -1,0 +1,224 @@
+"""Admin and team commands: channel settings, schedules, teams and competitions."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, datetime
+
+from .boards import find_competition, leaderboard
+from .config import ChannelConfig, apply_setting, check_window, parse_duration
+from .errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from .periods import Period
+from .ports import Timetable
+from .records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
+from .service import QuizService
+
+_NAME = re.compile(r"^[\w][\w .'-]{0,39}$")
+
+
+def require_admin(admin: bool) -> None:
+    """Refuse a non-admin; checked here even when the platform already hid the command."""
+    if not admin:
+        raise PermissionDeniedError("only server admins (Manage Server) can do that")
+
+
+def check_name(text: str, what: str) -> str:
+    """A team or competition name: 1-40 letters, digits, spaces, . ' -."""
+    name = " ".join(text.split())
+    if not _NAME.match(name):
+        raise InvalidInputError(f"a {what} name is 1-40 letters, digits, spaces or . ' - ; not '{text}'")
+    return name
+
+
+def check_timezone(name: str) -> str:
+    """An IANA time zone name such as Europe/Berlin or UTC."""
+    try:
+        zoneinfo.ZoneInfo(name.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(
+            f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin or UTC"
+        ) from None
+    return name.strip()
+
+
+def parse_end(text: str, now: float) -> float:
+    """A competition end: a duration from now (7d, 36h) or a date/time (2026-12-31, 2026-12-31T18:00Z)."""
+    try:
+        return now + parse_duration(text)
+    except InvalidInputError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInputError(f"'{text}' is neither a duration (7d, 36h) nor a date (2026-12-31)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+class Admin:
+    """Settings and organisation commands over a QuizService."""
+
+    def __init__(self, service: QuizService, timetable: Timetable | None = None) -> None:
+        self.service = service
+        self.store = service.store
+        self.timetable = timetable
+
+    # -- channel settings -------------------------------------------------------------------------
+
+    async def set_config(self, channel: ChannelRecord, key: str, value: str, *, admin: bool) -> ChannelConfig:
+        """Change one channel setting from user text."""
+        require_admin(admin)
+        stages = {e.id for e in self.service.bank.stages()}
+        config = apply_setting(channel.config, key, value, stages)
+        await self.store.save_channel_config(channel.id, config)
+        return config
+
+    # -- schedules --------------------------------------------------------------------------------
+
+    async def add_schedule(
+        self, channel: ChannelRecord, cron: str, timezone: str, window: str | None, *, admin: bool
+    ) -> tuple[int, str]:
+        """Add a recurring quiz; returns its id and when it next fires."""
+        require_admin(admin)
+        tz = check_timezone(timezone)
+        if self.timetable is None:
+            raise InvalidInputError("this mode has no scheduler")
+        described = self.timetable.describe(cron, tz)
+        seconds = check_window(parse_duration(window)) if window else None
+        sid = await self.store.add_schedule(
+            channel.id, " ".join(cron.split()), tz, seconds, self.service.clock()
+        )
+        await self.timetable.refresh()
+        return sid, described
+
+    async def schedules(self, channel: ChannelRecord) -> list[ScheduleRecord]:
+        """The community's schedules."""
+        return await self.store.schedules(channel.community_id)
+
+    async def remove_schedule(self, channel: ChannelRecord, schedule_id: int, *, admin: bool) -> None:
+        """Delete a schedule by id."""
+        require_admin(admin)
+        if not await self.store.remove_schedule(channel.community_id, schedule_id):
+            raise NotFoundError(f"no schedule #{schedule_id} here; /quiz schedule list shows them")
+        if self.timetable:
+            await self.timetable.refresh()
+
+    async def pause_schedule(
+        self, channel: ChannelRecord, schedule_id: int, paused: bool, *, admin: bool
+    ) -> None:
+        """Pause or resume a schedule."""
+        require_admin(admin)
+        if not await self.store.set_schedule_paused(channel.community_id, schedule_id, paused):
+            raise NotFoundError(f"no schedule #{schedule_id} here; /quiz schedule list shows them")
+        if self.timetable:
+            await self.timetable.refresh()
+
+    # -- teams ------------------------------------------------------------------------------------
+
+    async def create_team(
+        self, channel: ChannelRecord, name: str, player: str, player_name: str
+    ) -> TeamRecord:
+        """Create a team and put its creator in it."""
+        name = check_name(name, "team")
+        team_id = await self.store.create_team(channel.community_id, name)
+        member = await self.store.player(channel.community_id, player, player_name)
+        await self.store.join_team(member.id, team_id)
+        return TeamRecord(team_id, name, None, 1)
+
+    async def join_team(self, channel: ChannelRecord, name: str, player: str, player_name: str) -> TeamRecord:
+        """Join a team (leaving any other)."""
+        team = await self.store.find_team(channel.community_id, name.strip())
+        if team is None:
+            raise NotFoundError(f"no team called '{name}'; /team list shows them")
+        if team.role_ref:
+            raise ConflictError(f"'{team.name}' follows a role; get the role to join it")
+        member = await self.store.player(channel.community_id, player, player_name)
+        await self.store.join_team(member.id, team.id)
+        return team
+
+    async def leave_team(self, channel: ChannelRecord, player: str) -> str:
+        """Leave your team; returns its name."""
+        member = await self.store.find_player(channel.community_id, player)
+        left = await self.store.leave_team(member.id) if member else None
+        if left is None:
+            raise NotFoundError("you are not in a team")
+        return left
+
+    async def teams(self, channel: ChannelRecord) -> list[TeamRecord]:
+        """The community's teams."""
+        return await self.store.teams(channel.community_id)
+
+    async def bind_role(self, channel: ChannelRecord, name: str, role_ref: str, *, admin: bool) -> TeamRecord:
+        """Make a platform role a team: members with the role count for it."""
+        require_admin(admin)
+        name = check_name(name, "team")
+        team = await self.store.find_team(channel.community_id, name)
+        if team is None:
+            team = TeamRecord(await self.store.create_team(channel.community_id, name), name, None, 0)
+        other = await self.store.team_by_role(channel.community_id, role_ref)
+        if other is not None and other.id != team.id:
+            raise ConflictError(f"that role is already bound to '{other.name}'")
+        await self.store.bind_role(team.id, role_ref)
+        return TeamRecord(team.id, team.name, role_ref, team.members)
+
+    async def sync_role_member(
+        self, channel: ChannelRecord, role_refs: list[str], player: str, name: str
+    ) -> None:
+        """Put a player in the team bound to one of their roles (called when a platform reports roles)."""
+        for role in role_refs:
+            team = await self.store.team_by_role(channel.community_id, role)
+            if team is not None:
+                member = await self.store.player(channel.community_id, player, name)
+                await self.store.join_team(member.id, team.id)
+                return
+
+    # -- competitions -----------------------------------------------------------------------------
+
+    async def start_competition(
+        self, channel: ChannelRecord, name: str, ends: str, *, admin: bool
+    ) -> CompetitionRecord:
+        """Start a named competition now, ending at `ends`."""
+        require_admin(admin)
+        name = check_name(name, "competition")
+        now = self.service.clock()
+        end = parse_end(ends, now)
+        if end <= now + 60:
+            raise InvalidInputError("a competition must end at least a minute from now")
+        cid = await self.store.create_competition(channel.community_id, channel.id, name, now, end)
+        return CompetitionRecord(cid, channel.community_id, channel.id, name, now, end, None)
+
+    async def end_competition(
+        self, channel: ChannelRecord, name: str | None, *, admin: bool
+    ) -> CompetitionRecord:
+        """End a competition now and post its final standings."""
+        require_admin(admin)
+        comp = await find_competition(self.store, channel.community_id, name, self.service.clock())
+        if comp.finished_at is not None:
+            raise ConflictError(f"'{comp.name}' has already ended")
+        await self._finish(comp)
+        return comp
+
+    async def finish_due_competitions(self) -> int:
+        """Post final standings of every competition whose end has passed (each once)."""
+        done = 0
+        for comp in await self.store.due_competitions(self.service.clock()):
+            done += await self._finish(comp)
+        return done
+
+    async def _finish(self, comp: CompetitionRecord) -> bool:
+        if not await self.store.finish_competition(comp.id, self.service.clock()):
+            return False
+        if comp.channel_id is not None:
+            channel = await self.store.channel_by_id(comp.channel_id)
+            board = await leaderboard(
+                self.store,
+                comp.community_id,
+                period=Period.COMPETITION,
+                at=self.service.clock(),
+                competition=comp.name,
+                limit=10,
+            )
+            await self.service.chat.post_board(self.service.ref(channel), board)
+        return True

@@ -1,0 +1,172 @@
+"""Load the YAML question bank, validate it, and report every problem with file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .bank import Bank
+from .bank_schema import BankFile, GlossaryEntry, Kind, Question
+from .errors import BankError
+
+try:  # libyaml's C loader is about ten times faster; fall back where it is not built.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+Loc = tuple[int | str, ...]
+
+
+@dataclass
+class _Source:
+    """One parsed file, kept so that later checks can point at lines in it."""
+
+    path: Path
+    text: str
+    parsed: BankFile
+    _root: yaml.Node | None = None
+
+    def line(self, loc: Loc) -> int:
+        """Line (1-based) of the deepest node along `loc` that exists in the file."""
+        if self._root is None:
+            self._root = yaml.compose(self.text, Loader=_Loader)
+        return _locate(self._root, loc)
+
+
+def _locate(node: yaml.Node | None, loc: Loc) -> int:
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    child = value
+                    line = key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def bank_files(paths: Sequence[Path]) -> list[Path]:
+    """Expand directories into their YAML files, sorted, so loading order is stable."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+        else:
+            files.append(path)
+    return files
+
+
+def _parse(path: Path, problems: list[str]) -> _Source | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(f"{path}: no such file")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot read: {exc}")
+        return None
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problems.append(f"{where}: YAML syntax: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: YAML: {exc}")
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(f"{path}:1: the file must be a mapping with 'glossary' and/or 'questions'")
+        return None
+    try:
+        parsed = BankFile.model_validate(data)
+    except ValidationError as exc:
+        source = _Source(path, text, BankFile())
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{path}:{source.line(loc)}: {_dotted(loc)}: {msg}")
+        return None
+    return _Source(path, text, parsed)
+
+
+def _check_references(sources: list[_Source], problems: list[str]) -> None:
+    seen_entries: dict[str, str] = {}
+    seen_questions: dict[str, str] = {}
+    kinds: dict[str, Kind] = {}
+    for src in sources:
+        for i, entry in enumerate(src.parsed.glossary):
+            where = f"{src.path}:{src.line(('glossary', i, 'id'))}"
+            if entry.id in seen_entries:
+                problems.append(f"{where}: glossary[{i}].id: '{entry.id}' also at {seen_entries[entry.id]}")
+            seen_entries.setdefault(entry.id, where)
+            kinds[entry.id] = entry.kind
+
+    def expect(src: _Source, loc: Loc, ref: str, allowed: Iterable[Kind], what: str) -> None:
+        kind = kinds.get(ref)
+        if kind is None:
+            problems.append(f"{src.path}:{src.line(loc)}: {_dotted(loc)}: unknown {what} '{ref}'")
+        elif kind not in allowed:
+            problems.append(
+                f"{src.path}:{src.line(loc)}: {_dotted(loc)}: '{ref}' is a {kind.value}, not a {what}"
+            )
+
+    concept_kinds = [k for k in Kind if k not in (Kind.STAGE, Kind.SERVICE)]
+    for src in sources:
+        for i, entry in enumerate(src.parsed.glossary):
+            for j, ref in enumerate(entry.stages):
+                expect(src, ("glossary", i, "stages", j), ref, [Kind.STAGE], "stage")
+            for j, ref in enumerate(entry.services):
+                expect(src, ("glossary", i, "services", j), ref, [Kind.SERVICE], "service")
+        for i, q in enumerate(src.parsed.questions):
+            where = f"{src.path}:{src.line(('questions', i, 'id'))}"
+            if q.id in seen_questions:
+                problems.append(f"{where}: questions[{i}].id: '{q.id}' also at {seen_questions[q.id]}")
+            seen_questions.setdefault(q.id, where)
+            expect(src, ("questions", i, "stage"), q.stage, [Kind.STAGE], "stage")
+            for j, ref in enumerate(q.services):
+                expect(src, ("questions", i, "services", j), ref, [Kind.SERVICE], "service")
+            for j, ref in enumerate(q.concepts):
+                expect(src, ("questions", i, "concepts", j), ref, concept_kinds, "concept")
+            if q.answer_ref is not None:
+                expect(src, ("questions", i, "answer_ref"), q.answer_ref, list(Kind), "glossary entry")
+
+
+def load_bank(paths: Sequence[Path | str]) -> Bank:
+    """Load and validate every bank file under `paths`; raise BankError listing all problems."""
+    files = bank_files([Path(p) for p in paths])
+    problems: list[str] = []
+    if not files:
+        raise BankError([f"{', '.join(str(p) for p in paths)}: no .yaml files found"])
+    sources = [s for s in (_parse(f, problems) for f in files) if s is not None]
+    _check_references(sources, problems)
+    if problems:
+        raise BankError(problems)
+    glossary: list[GlossaryEntry] = [e for s in sources for e in s.parsed.glossary]
+    questions: list[Question] = [q for s in sources for q in s.parsed.questions]
+    if not questions:
+        raise BankError([f"{', '.join(str(p) for p in paths)}: the bank has no questions"])
+    return Bank(glossary, questions)

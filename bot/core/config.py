@@ -1,0 +1,147 @@
+"""Per-channel settings: answer window, answer rules, pool filters and scoring."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .bank_schema import Difficulty
+from .errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    """Points for a correct answer; see README 'Scoring' for the defaults and an example."""
+
+    points_easy: int = 10
+    points_medium: int = 20
+    points_hard: int = 30
+    speed_bonus: int = 10
+    streak_step: int = 2
+    streak_cap: int = 10
+
+    def base(self, difficulty: Difficulty) -> int:
+        """Base points for a correct answer at this difficulty."""
+        return {
+            Difficulty.EASY: self.points_easy,
+            Difficulty.MEDIUM: self.points_medium,
+            Difficulty.HARD: self.points_hard,
+        }[difficulty]
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """Everything an admin can set for one channel."""
+
+    answer_window: int = 300
+    allow_changes: bool = False
+    remove_reactions: bool = False
+    stages: tuple[str, ...] = ()
+    difficulties: tuple[str, ...] = ()
+    scoring: ScoringRules = ScoringRules()
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for storage."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChannelConfig:
+        """Rebuild from stored data, ignoring keys an older or newer version wrote."""
+        scoring_keys = {f.name for f in fields(ScoringRules)}
+        scoring = ScoringRules(**{k: v for k, v in data.get("scoring", {}).items() if k in scoring_keys})
+        keys = {f.name for f in fields(cls)} - {"scoring"}
+        plain = {k: v for k, v in data.items() if k in keys}
+        for k in ("stages", "difficulties"):
+            if k in plain:
+                plain[k] = tuple(plain[k])
+        return cls(scoring=scoring, **plain)
+
+
+MIN_WINDOW, MAX_WINDOW = 10, 7 * 24 * 3600
+_BOOLS = {
+    "on": True,
+    "true": True,
+    "yes": True,
+    "1": True,
+    "off": False,
+    "false": False,
+    "no": False,
+    "0": False,
+}
+SETTING_HELP: dict[str, str] = {
+    "answer_window": "how long a question stays open, e.g. 90s, 5m, 1h",
+    "allow_changes": "on/off: players may change their answer until close",
+    "remove_reactions": "on/off: remove each reaction once recorded (needs Manage Messages)",
+    "stages": "comma-separated stage ids for the pool, or 'all'",
+    "difficulties": "comma-separated easy,medium,hard, or 'all'",
+    "points_easy": "base points for a correct easy answer",
+    "points_medium": "base points for a correct medium answer",
+    "points_hard": "base points for a correct hard answer",
+    "speed_bonus": "extra points for an instant answer, falling to 0 at close",
+    "streak_step": "extra points per earlier consecutive correct answer",
+    "streak_cap": "most extra points a streak can add",
+}
+
+
+def parse_duration(text: str) -> int:
+    """Parse '90', '90s', '5m', '1h30m', '2d' into seconds."""
+    raw = text.strip().lower().replace(" ", "")
+    if raw.isdigit():
+        return int(raw)
+    total, number, units = 0, "", {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    for ch in raw:
+        if ch.isdigit():
+            number += ch
+        elif ch in units and number:
+            total += int(number) * units[ch]
+            number = ""
+        else:
+            raise InvalidInputError(f"'{text}' is not a duration; use e.g. 45s, 5m, 1h30m")
+    if number or not raw:
+        raise InvalidInputError(f"'{text}' is not a duration; use e.g. 45s, 5m, 1h30m")
+    return total
+
+
+def check_window(seconds: int, minimum: int = MIN_WINDOW) -> int:
+    """Refuse answer windows that are too short to answer or longer than a week."""
+    if not minimum <= seconds <= MAX_WINDOW:
+        raise InvalidInputError(f"the answer window must be between {minimum}s and 7d, not {seconds}s")
+    return seconds
+
+
+def apply_setting(config: ChannelConfig, key: str, value: str, known_stages: set[str]) -> ChannelConfig:
+    """Return a copy of `config` with one setting changed from user text, or raise InvalidInputError."""
+    key = key.strip().lower().replace("-", "_")
+    if key not in SETTING_HELP:
+        raise InvalidInputError(f"unknown setting '{key}'; settings are: {', '.join(SETTING_HELP)}")
+    value = value.strip()
+    if key == "answer_window":
+        return replace(config, answer_window=check_window(parse_duration(value)))
+    if key in ("allow_changes", "remove_reactions"):
+        if value.lower() not in _BOOLS:
+            raise InvalidInputError(f"{key} takes on or off, not '{value}'")
+        flag = _BOOLS[value.lower()]
+        if key == "allow_changes":
+            return replace(config, allow_changes=flag)
+        return replace(config, remove_reactions=flag)
+    if key in ("stages", "difficulties"):
+        items = (
+            ()
+            if value.lower() in ("all", "", "*")
+            else tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+        )
+        allowed = known_stages if key == "stages" else {d.value for d in Difficulty}
+        unknown = [v for v in items if v not in allowed]
+        if unknown:
+            raise InvalidInputError(
+                f"unknown {key[:-1] if key == 'stages' else 'difficulty'} {', '.join(unknown)}; "
+                f"choose from {', '.join(sorted(allowed))}"
+            )
+        return replace(config, stages=items) if key == "stages" else replace(config, difficulties=items)
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInputError(f"{key} takes a whole number, not '{value}'") from None
+    if not 0 <= number <= 1000:
+        raise InvalidInputError(f"{key} must be between 0 and 1000")
+    return replace(config, scoring=replace(config.scoring, **{key: number}))

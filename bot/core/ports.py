@@ -1,0 +1,137 @@
+"""The core's view of the outside world: storage, chat and the scheduler, as protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from .bank_schema import Question
+from .config import ChannelConfig
+from .records import (
+    AnswerFact,
+    AnswerWrite,
+    ChannelRecord,
+    CompetitionRecord,
+    PlayerRecord,
+    ResultRow,
+    RoundRecord,
+    ScheduleRecord,
+    TeamRecord,
+)
+from .results import RoundResult, StoredAnswer
+from .rounds import RoundState
+from .selection import Asked
+from .views import ChannelRef, LeaderboardView, QuestionView, RevealView
+
+BoardRow = tuple[str, str, int, int, int]  # key, name, points, correct, answered
+
+
+class PostError(Exception):
+    """The chat platform refused or failed to post; the adapter has already retried."""
+
+
+class Chat(Protocol):
+    """What the core asks of a chat platform."""
+
+    async def post_question(self, where: ChannelRef, view: QuestionView) -> str:
+        """Post the question and add the option marks; return the message reference."""
+
+    async def post_reveal(self, where: ChannelRef, message_ref: str, view: RevealView) -> None:
+        """Post the reveal for the question at `message_ref`."""
+
+    async def read_answers(
+        self, where: ChannelRef, message_ref: str, options: int
+    ) -> Sequence[tuple[str, str, int]]:
+        """(player, name, option) of every option mark now on the message, bots excluded."""
+
+    async def remove_mark(self, where: ChannelRef, message_ref: str, player: str, option: int) -> None:
+        """Remove a player's option mark (anti-copy); may fail silently without permission."""
+
+    async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
+        """Post a leaderboard unasked (a competition's final standings)."""
+
+
+class AnswerSink(Protocol):
+    """The batching answer writer."""
+
+    def submit(self, write: AnswerWrite) -> None:
+        """Queue one answer write."""
+
+    async def flush(self) -> None:
+        """Return once everything queued is durable."""
+
+
+class Store(Protocol):
+    """Everything the core stores and reads."""
+
+    async def community(self, platform: str, external_id: str, name: str = "") -> int: ...
+    async def channel(self, community_id: int, external_id: str, name: str = "") -> ChannelRecord: ...
+    async def channel_by_id(self, channel_id: int) -> ChannelRecord: ...
+    async def save_channel_config(self, channel_id: int, config: ChannelConfig) -> None: ...
+    async def player(self, community_id: int, external_id: str, name: str) -> PlayerRecord: ...
+    async def find_player(self, community_id: int, who: str) -> PlayerRecord | None: ...
+
+    async def create_round(
+        self,
+        channel_id: int,
+        question: Question,
+        window: int,
+        allow_changes: bool,
+        schedule_id: int | None,
+        at: float,
+    ) -> int: ...
+    async def mark_posted(self, round_id: int, message_ref: str, posted_at: float) -> None: ...
+    async def mark_failed(self, round_id: int, error: str) -> None: ...
+    async def rounds_in(self, states: Sequence[RoundState]) -> list[RoundRecord]: ...
+    async def asked_in_channel(self, channel_id: int) -> dict[str, Asked]: ...
+    async def round_answers(self, round_id: int) -> list[StoredAnswer]: ...
+    async def finish_round(
+        self,
+        round_id: int,
+        community_id: int,
+        closed_at: float,
+        result: RoundResult,
+        periods: Sequence[str],
+    ) -> bool: ...
+    async def round_results(self, round_id: int) -> list[ResultRow]: ...
+    async def mark_revealed(self, round_id: int) -> None: ...
+
+    async def leaderboard(self, community_id: int, period: str, limit: int) -> list[BoardRow]: ...
+    async def standing(
+        self, community_id: int, period: str, player_id: int
+    ) -> tuple[int, BoardRow] | None: ...
+    async def team_leaderboard(self, community_id: int, period: str) -> list[BoardRow]: ...
+    async def answer_facts(self, player_id: int) -> list[AnswerFact]: ...
+
+    async def add_schedule(
+        self, channel_id: int, cron: str, timezone: str, window: int | None, at: float
+    ) -> int: ...
+    async def schedules(self, community_id: int | None = None) -> list[ScheduleRecord]: ...
+    async def remove_schedule(self, community_id: int, schedule_id: int) -> bool: ...
+    async def set_schedule_paused(self, community_id: int, schedule_id: int, paused: bool) -> bool: ...
+    async def claim_fire(self, schedule_id: int, due_at: float) -> bool: ...
+
+    async def create_team(self, community_id: int, name: str) -> int: ...
+    async def find_team(self, community_id: int, name: str) -> TeamRecord | None: ...
+    async def team_by_role(self, community_id: int, role_ref: str) -> TeamRecord | None: ...
+    async def bind_role(self, team_id: int, role_ref: str | None) -> None: ...
+    async def join_team(self, player_id: int, team_id: int) -> None: ...
+    async def leave_team(self, player_id: int) -> str | None: ...
+    async def teams(self, community_id: int) -> list[TeamRecord]: ...
+
+    async def create_competition(
+        self, community_id: int, channel_id: int | None, name: str, starts_at: float, ends_at: float
+    ) -> int: ...
+    async def competitions(self, community_id: int) -> list[CompetitionRecord]: ...
+    async def due_competitions(self, at: float) -> list[CompetitionRecord]: ...
+    async def finish_competition(self, competition_id: int, at: float) -> bool: ...
+
+
+class Timetable(Protocol):
+    """The scheduler, seen from the core: checks cron text and re-reads schedules after a change."""
+
+    def describe(self, cron: str, timezone: str) -> str:
+        """Validate and say when it next fires; raise InvalidInputError with the reason if invalid."""
+
+    async def refresh(self) -> None:
+        """Rebuild jobs from stored schedules."""

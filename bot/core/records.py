@@ -1,0 +1,118 @@
+"""Plain records that cross the storage port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bank_schema import Question
+from .config import ChannelConfig
+from .rounds import Answer, RoundState
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    """A channel the bot posts in, with its community and settings."""
+
+    id: int
+    community_id: int
+    community: str
+    external_id: str
+    name: str
+    config: ChannelConfig
+
+
+@dataclass(frozen=True)
+class PlayerRecord:
+    """A player in one community."""
+
+    id: int
+    external_id: str
+    name: str
+    streak: int
+    best_streak: int
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A stored round, with its answers when it is still open."""
+
+    id: int
+    channel_id: int
+    question: Question
+    state: RoundState
+    window: int
+    allow_changes: bool
+    message_ref: str | None
+    posted_at: float | None
+    answers: tuple[Answer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A scored answer as stored, for reveals."""
+
+    player: str
+    name: str
+    option: int
+    at: float
+    correct: bool
+    points: int
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """A channel's recurring quiz: cron in an IANA time zone."""
+
+    id: int
+    channel_id: int
+    channel: str
+    community: str
+    cron: str
+    timezone: str
+    window: int | None
+    paused: bool
+    last_fired_at: float | None
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    """A team and how many players it has."""
+
+    id: int
+    name: str
+    role_ref: str | None
+    members: int
+
+
+@dataclass(frozen=True)
+class CompetitionRecord:
+    """A named scoring period in a community."""
+
+    id: int
+    community_id: int
+    channel_id: int | None
+    name: str
+    starts_at: float
+    ends_at: float
+    finished_at: float | None
+
+
+@dataclass(frozen=True)
+class AnswerFact:
+    """One scored answer of a player, for accuracy by stage and service."""
+
+    stage: str
+    services: tuple[str, ...]
+    correct: bool
+
+
+@dataclass(frozen=True)
+class AnswerWrite:
+    """An answer for the writer to store (option None takes one back)."""
+
+    round_id: int
+    community_id: int
+    player: str
+    name: str
+    option: int | None
+    at: float

@@ -1,0 +1,319 @@
+"""QuizService: the facade adapters call. Owns open rounds, their timers, and closing them once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .bank import Bank
+from .bank_schema import Difficulty
+from .errors import InvalidInputError, QuizError
+from .lookup import Lookup
+from .periods import period_keys
+from .ports import AnswerSink, Chat, PostError, Store
+from .records import AnswerWrite, ChannelRecord, ScheduleRecord
+from .results import score_round
+from .rounds import Outcome, Round, RoundState
+from .selection import choose_question
+from .views import ChannelRef, LookupHit, QuestionView, RevealView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Live:
+    round: Round
+    channel: ChannelRecord
+    timer: asyncio.Task[None] | None = None
+
+
+class QuizService:
+    """Posts questions, records answers as they arrive, closes, scores and reveals each round once."""
+
+    def __init__(
+        self,
+        *,
+        bank: Bank,
+        store: Store,
+        writer: AnswerSink,
+        chat: Chat,
+        platform: str,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.chat = chat
+        self.platform = platform
+        self.clock = clock
+        self._writer = writer
+        self._rng = rng or random.Random()
+        self._live: dict[str, _Live] = {}  # message ref -> open round; the reaction path reads only this
+        self._close_lock = asyncio.Lock()  # streaks and scores: one round is scored at a time
+        self._closing: set[asyncio.Task[None]] = set()  # timers past their sleep: finished, never cut
+        self._set_bank(bank)
+
+    # -- bank -------------------------------------------------------------------------------------
+
+    def _set_bank(self, bank: Bank) -> None:
+        self.bank = bank
+        self.lookup_index = Lookup(bank)
+
+    def reload_bank(self, bank: Bank) -> None:
+        """Use a new bank from now on; open rounds keep the question they were posted with."""
+        self._set_bank(bank)
+
+    def lookup(self, query: str, limit: int = 5) -> list[LookupHit]:
+        """Ranked glossary matches."""
+        return self.lookup_index.search(query, limit)
+
+    def stage_name(self, stage: str) -> str:
+        """Display name of a stage id."""
+        entry = self.bank.glossary.get(stage)
+        return entry.name if entry else stage
+
+    # -- places -----------------------------------------------------------------------------------
+
+    async def channel(self, community: str, channel: str, names: tuple[str, str] = ("", "")) -> ChannelRecord:
+        """Our record of a platform channel, created on first use."""
+        community_id = await self.store.community(self.platform, community, names[0])
+        return await self.store.channel(community_id, channel, names[1])
+
+    @staticmethod
+    def ref(channel: ChannelRecord) -> ChannelRef:
+        """Where the platform posts for this channel."""
+        return ChannelRef(channel.community, channel.external_id)
+
+    # -- asking -----------------------------------------------------------------------------------
+
+    async def ask(
+        self,
+        channel: ChannelRecord,
+        *,
+        stage: str | None = None,
+        difficulty: str | None = None,
+        window: int | None = None,
+        schedule_id: int | None = None,
+    ) -> Round:
+        """Choose a question for the channel, post it and start collecting answers."""
+        config = channel.config
+        if stage is not None and stage not in {e.id for e in self.bank.stages()}:
+            hits = [h.entry for h in self.lookup(stage, 3) if h.entry.kind.value == "stage"]
+            if not hits:
+                raise InvalidInputError(f"unknown stage '{stage}'; try /lookup stages")
+            stage = hits[0].id
+        if difficulty is not None and difficulty not in {d.value for d in Difficulty}:
+            raise InvalidInputError(f"difficulty is easy, medium or hard, not '{difficulty}'")
+        pool = self.bank.pool(
+            stages=[stage] if stage else config.stages,
+            difficulties=[difficulty] if difficulty else config.difficulties,
+        )
+        question = choose_question(pool, await self.store.asked_in_channel(channel.id), self._rng)
+        window = window or config.answer_window
+        now = self.clock()
+        round_id = await self.store.create_round(
+            channel.id, question, window, config.allow_changes, schedule_id, now
+        )
+        rnd = Round(
+            id=round_id,
+            channel_id=channel.id,
+            question=question,
+            window=window,
+            allow_changes=config.allow_changes,
+        )
+        view = QuestionView(round_id, question, self.stage_name(question.stage), now + window, window)
+        try:
+            ref = await self.chat.post_question(self.ref(channel), view)
+        except PostError as exc:
+            rnd.mark_failed()
+            await self.store.mark_failed(round_id, str(exc))
+            raise
+        rnd.mark_posted(ref, now)  # from `now`, so the close time shown in the post is the real one
+        await self.store.mark_posted(round_id, ref, now)
+        self._track(rnd, channel)
+        return rnd
+
+    def _track(self, rnd: Round, channel: ChannelRecord) -> None:
+        live = _Live(rnd, channel)
+        assert rnd.message_ref is not None
+        self._live[rnd.message_ref] = live
+        live.timer = asyncio.get_running_loop().create_task(self._close_later(rnd))
+
+    async def _close_later(self, rnd: Round) -> None:
+        delay = (rnd.closes_at or 0) - self.clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.current_task()
+        assert task is not None
+        self._closing.add(task)
+        try:
+            await self.close_round(rnd.id)
+        except Exception:
+            log.exception("closing round %s failed", rnd.id)
+        finally:
+            self._closing.discard(task)
+
+    def open_round(self, message_ref: str) -> Round | None:
+        """The open round posted as `message_ref`, if any."""
+        live = self._live.get(message_ref)
+        return live.round if live else None
+
+    def open_rounds(self) -> list[Round]:
+        """Every round now collecting answers, oldest first."""
+        return sorted((live.round for live in self._live.values()), key=lambda r: r.id)
+
+    # -- answering --------------------------------------------------------------------------------
+
+    def answer(
+        self, message_ref: str, player: str, name: str, option: int, at: float | None = None
+    ) -> Outcome | None:
+        """Record an answer as it arrives; None when the message is not an open question."""
+        live = self._live.get(message_ref)
+        if live is None:
+            return None
+        when = self.clock() if at is None else at
+        outcome = live.round.answer(player, name, option, when)
+        if outcome in (Outcome.RECORDED, Outcome.CHANGED):
+            self._writer.submit(
+                AnswerWrite(live.round.id, live.channel.community_id, player, name, option, when)
+            )
+            if live.channel.config.remove_reactions:
+                asyncio.get_running_loop().create_task(self._unmark(live, player, option))
+        return outcome
+
+    def withdraw(self, message_ref: str, player: str, option: int) -> Outcome | None:
+        """A removed mark: takes the answer back where the channel allows changes."""
+        live = self._live.get(message_ref)
+        if live is None or live.channel.config.remove_reactions:
+            return None  # our own removal of a recorded mark is not a withdrawal
+        outcome = live.round.withdraw(player, option)
+        if outcome is Outcome.WITHDRAWN:
+            self._writer.submit(
+                AnswerWrite(live.round.id, live.channel.community_id, player, "", None, self.clock())
+            )
+        return outcome
+
+    async def _unmark(self, live: _Live, player: str, option: int) -> None:
+        try:
+            assert live.round.message_ref is not None
+            await self.chat.remove_mark(self.ref(live.channel), live.round.message_ref, player, option)
+        except Exception:
+            log.warning("could not remove a recorded mark in round %s", live.round.id)
+
+    # -- closing ----------------------------------------------------------------------------------
+
+    async def close_round(self, round_id: int) -> bool:
+        """Close, score and reveal a round; False if it was not open (it closes exactly once)."""
+        live = next((v for v in self._live.values() if v.round.id == round_id), None)
+        if live is None or live.round.state is not RoundState.OPEN:
+            return False
+        async with self._close_lock:
+            rnd, channel = live.round, live.channel
+            if rnd.state is not RoundState.OPEN:
+                return False
+            rnd.close()
+            assert rnd.message_ref is not None and rnd.posted_at is not None
+            self._live.pop(rnd.message_ref, None)
+            if live.timer is not None and live.timer is not asyncio.current_task():
+                live.timer.cancel()
+            await self._writer.flush()  # every answer is durable before the round is scored
+            answers = await self.store.round_answers(rnd.id)
+            result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, channel.config.scoring)
+            periods = period_keys(rnd.posted_at) + [
+                f"competition:{c.id}"
+                for c in await self.store.competitions(channel.community_id)
+                if c.starts_at <= rnd.posted_at < c.ends_at and c.finished_at is None
+            ]
+            await self.store.finish_round(rnd.id, channel.community_id, self.clock(), result, periods)
+        await self._reveal(rnd, channel)
+        return True
+
+    async def _reveal(self, rnd: Round, channel: ChannelRecord) -> None:
+        assert rnd.message_ref is not None and rnd.posted_at is not None
+        rows = await self.store.round_results(rnd.id)
+        view = RevealView(
+            rnd.id, rnd.question, self.stage_name(rnd.question.stage), rnd.posted_at, tuple(rows)
+        )
+        await self.chat.post_reveal(self.ref(channel), rnd.message_ref, view)
+        await self.store.mark_revealed(rnd.id)
+        if rnd.state is RoundState.CLOSED:
+            rnd.mark_revealed()
+
+    # -- restart ----------------------------------------------------------------------------------
+
+    async def resume(self) -> int:
+        """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not."""
+        resumed = 0
+        for rec in await self.store.rounds_in([RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]):
+            channel = await self.store.channel_by_id(rec.channel_id)
+            if rec.state is RoundState.PENDING:
+                await self.store.mark_failed(rec.id, "the bot stopped before the question was posted")
+                continue
+            rnd = Round(
+                id=rec.id,
+                channel_id=rec.channel_id,
+                question=rec.question,
+                window=rec.window,
+                allow_changes=rec.allow_changes,
+                state=rec.state,
+                message_ref=rec.message_ref,
+                posted_at=rec.posted_at,
+                answers={a.player: a for a in rec.answers},
+            )
+            if rec.state is RoundState.CLOSED:
+                await self._reveal(rnd, channel)
+                continue
+            await self._recover_answers(rnd, channel)
+            self._track(rnd, channel)  # the timer closes it at once if it is already due
+            resumed += 1
+        return resumed
+
+    async def _recover_answers(self, rnd: Round, channel: ChannelRecord) -> None:
+        assert rnd.message_ref is not None and rnd.closes_at is not None
+        try:
+            marks = await self.chat.read_answers(
+                self.ref(channel), rnd.message_ref, len(rnd.question.options)
+            )
+        except Exception:
+            log.warning("could not read back the marks of round %s; keeping what is stored", rnd.id)
+            return
+        by_player: dict[str, list[tuple[str, int]]] = {}
+        for player, name, option in marks:
+            by_player.setdefault(player, []).append((name, option))
+        when = min(self.clock(), rnd.closes_at)  # the platform does not say when a mark was added
+        for player, choices in by_player.items():
+            stored = rnd.answers.get(player)
+            if stored is not None and any(o == stored.option for _, o in choices):
+                continue
+            name, option = choices[0]
+            try:
+                rnd.answer(player, name, option, when, late_ok=True)
+            except QuizError:
+                continue
+            self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, name, option, when))
+        if rnd.allow_changes and not channel.config.remove_reactions:
+            for player in [p for p in rnd.answers if p not in by_player]:
+                del rnd.answers[player]
+                self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, "", None, when))
+        await self._writer.flush()
+
+    # -- schedules --------------------------------------------------------------------------------
+
+    async def fire_schedule(self, schedule: ScheduleRecord, due_at: float) -> Round | None:
+        """Post the question a schedule owes at `due_at`, unless that firing was already claimed."""
+        if not await self.store.claim_fire(schedule.id, due_at):
+            return None
+        channel = await self.store.channel_by_id(schedule.channel_id)
+        return await self.ask(channel, window=schedule.window, schedule_id=schedule.id)
+
+    async def stop(self) -> None:
+        """Let closes under way finish, cancel waiting timers, flush answers; the rest resume at next start."""
+        for live in list(self._live.values()):
+            if live.timer is not None and live.timer not in self._closing:
+                live.timer.cancel()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+        await self._writer.flush()

@@ -1,0 +1,104 @@
+"""What adapters render: plain values, no platform types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bank_schema import GlossaryEntry, Question
+from .ranking import Standing
+from .records import ResultRow
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """Where to post on the platform."""
+
+    community: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as posted: the adapter adds one reaction per option."""
+
+    round_id: int
+    question: Question
+    stage_name: str
+    closes_at: float
+    window: int
+
+
+@dataclass(frozen=True)
+class RevealView:
+    """The reveal after close, built from what storage recorded."""
+
+    round_id: int
+    question: Question
+    stage_name: str
+    posted_at: float
+    results: tuple[ResultRow, ...]
+
+    @property
+    def tally(self) -> tuple[int, ...]:
+        """How many chose each option."""
+        counts = [0] * len(self.question.options)
+        for r in self.results:
+            if 0 <= r.option < len(counts):
+                counts[r.option] += 1
+        return tuple(counts)
+
+    @property
+    def winners(self) -> list[ResultRow]:
+        """Correct answers, fastest first."""
+        return sorted((r for r in self.results if r.correct), key=lambda r: (r.at, r.player))
+
+
+@dataclass(frozen=True)
+class LeaderboardView:
+    """A ranked board, and the asker's own row when it is not on the board."""
+
+    title: str
+    rows: tuple[Standing, ...]
+    me: Standing | None = None
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Correct out of answered, for one stage or service."""
+
+    key: str
+    name: str
+    correct: int
+    answered: int
+
+    @property
+    def ratio(self) -> float:
+        """Share correct (0 when none answered)."""
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """One player's record in a community."""
+
+    name: str
+    points: int
+    rank: int | None
+    answered: int
+    correct: int
+    streak: int
+    best_streak: int
+    by_stage: tuple[Accuracy, ...]
+    by_service: tuple[Accuracy, ...]
+    weakest_stage: Accuracy | None
+
+
+@dataclass(frozen=True)
+class LookupHit:
+    """One lookup result."""
+
+    entry: GlossaryEntry
+    score: float
+    stages: tuple[str, ...]
+    services: tuple[str, ...]
+    questions: int

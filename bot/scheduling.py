@@ -1,0 +1,144 @@
+"""Per-channel schedules on APScheduler 3: one job per distinct cron + time zone, fanning out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .core.admin import Admin
+from .core.errors import InvalidInputError, QuizError
+from .core.records import ChannelRecord, ScheduleRecord
+from .core.service import QuizService
+
+log = logging.getLogger(__name__)
+
+GRACE_SECONDS = 600  # a post missed by up to ten minutes (a restart, a busy loop) is still made, once
+FAN_OUT = 64  # posts in flight at once when many channels share a time
+
+
+def trigger(cron: str, timezone: str) -> CronTrigger:
+    """A cron trigger, or InvalidInputError saying what is wrong with the text."""
+    fields = cron.split()
+    if len(fields) != 5:
+        raise InvalidInputError(
+            f"'{cron}' has {len(fields)} fields; a cron has 5: minute hour day month weekday (e.g. '0 9 * * 1-5')"
+        )
+    try:
+        return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
+    except (ValueError, KeyError) as exc:
+        raise InvalidInputError(f"'{cron}' is not a valid cron expression: {exc}") from None
+
+
+def last_due(trig: CronTrigger, now: datetime, grace: float) -> datetime | None:
+    """The latest firing at or before `now` and no older than `grace` seconds."""
+    found = None
+    t = trig.get_next_fire_time(None, now - timedelta(seconds=grace))
+    while t is not None and t <= now:
+        found = t
+        t = trig.get_next_fire_time(t, t + timedelta(seconds=1))
+    return found
+
+
+class Scheduler:
+    """Turns stored schedules into APScheduler jobs; the core's Timetable."""
+
+    def __init__(self, service: QuizService, admin: Admin, *, grace: float = GRACE_SECONDS) -> None:
+        self.service = service
+        self.admin = admin
+        self.grace = grace
+        self._groups: dict[tuple[str, str], list[ScheduleRecord]] = {}
+        self._gate = asyncio.Semaphore(FAN_OUT)
+        self._aps = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": int(grace), "max_instances": 1},
+        )
+
+    def describe(self, cron: str, timezone: str) -> str:
+        """Validate a cron + zone and say when it next fires."""
+        nxt = trigger(cron, timezone).get_next_fire_time(None, datetime.now(ZoneInfo(timezone)))
+        return f"next: {nxt:%a %Y-%m-%d %H:%M} {timezone}" if nxt else "never fires"
+
+    async def start(self) -> None:
+        """Build jobs, make any post missed while down (once), and start ticking."""
+        self._aps.start()
+        await self.refresh()
+        await self.catch_up()
+        self._aps.add_job(
+            self.admin.finish_due_competitions,
+            IntervalTrigger(seconds=30),
+            id="competitions",
+            next_run_time=datetime.now(UTC),
+        )
+
+    async def refresh(self) -> None:
+        """Rebuild one job per distinct (cron, zone) of the active schedules."""
+        groups: dict[tuple[str, str], list[ScheduleRecord]] = defaultdict(list)
+        for sched in await self.service.store.schedules():
+            if not sched.paused:
+                groups[(sched.cron, sched.timezone)].append(sched)
+        for key in set(self._groups) - set(groups):
+            self._aps.remove_job(self._job_id(key))
+        for key in groups:
+            if key not in self._groups:
+                try:
+                    trig = trigger(*key)
+                except InvalidInputError:
+                    log.error("schedule %s in %s is invalid; skipped", *key)
+                    continue
+                self._aps.add_job(self._fire_group, trig, args=[key], id=self._job_id(key))
+        self._groups = dict(groups)
+
+    @staticmethod
+    def _job_id(key: tuple[str, str]) -> str:
+        return f"cron:{key[1]}:{key[0]}"
+
+    async def catch_up(self) -> int:
+        """Post once for each schedule whose latest due time passed while the bot was down."""
+        now, made = datetime.now(UTC), 0
+        for key, members in self._groups.items():
+            due = last_due(trigger(*key), now, self.grace)
+            if due is None:
+                continue
+            late = [s for s in members if s.last_fired_at is None or s.last_fired_at < due.timestamp()]
+            made += sum(await asyncio.gather(*(self._fire(s, due.timestamp()) for s in late)))
+        return made
+
+    async def _fire_group(self, key: tuple[str, str]) -> None:
+        due = last_due(trigger(*key), datetime.now(UTC), self.grace)
+        if due is not None:
+            await asyncio.gather(*(self._fire(s, due.timestamp()) for s in self._groups.get(key, [])))
+
+    async def _fire(self, sched: ScheduleRecord, due_at: float) -> bool:
+        async with self._gate:
+            try:
+                return await self.service.fire_schedule(sched, due_at) is not None
+            except QuizError as exc:
+                log.warning("schedule #%s could not post: %s", sched.id, exc)
+            except Exception:
+                log.exception("schedule #%s failed", sched.id)
+            return False
+
+    def every(self, seconds: float, channel: ChannelRecord, window: int | None) -> None:
+        """Ask in `channel` every `seconds`, the first time `seconds` from now (the console's try-it mode)."""
+
+        async def ask() -> None:
+            try:
+                await self.service.ask(channel, window=window)
+            except QuizError as exc:
+                log.warning("could not ask: %s", exc)
+
+        self._aps.add_job(
+            ask, IntervalTrigger(seconds=seconds), id=f"every:{channel.id}", replace_existing=True
+        )
+
+    def shutdown(self) -> None:
+        """Stop all jobs."""
+        if self._aps.running:
+            self._aps.shutdown(wait=False)

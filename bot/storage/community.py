@@ -1,0 +1,211 @@
+"""Communities, channels, players, teams and competitions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from ..core.config import ChannelConfig
+from ..core.errors import ConflictError, NotFoundError
+from ..core.records import ChannelRecord, CompetitionRecord, PlayerRecord, TeamRecord
+from .db import Database
+
+_CHANNEL = """
+SELECT ch.id, ch.community_id, co.external_id, ch.external_id, ch.name, ch.config
+FROM channels ch JOIN communities co ON co.id = ch.community_id
+"""
+_COMPETITION = "SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at FROM competitions"
+_TEAM = """
+SELECT t.id, t.name, t.role_ref, (SELECT count(*) FROM team_members m WHERE m.team_id = t.id)
+FROM teams t
+"""
+
+
+def _channel(row: Any) -> ChannelRecord:
+    return ChannelRecord(row[0], row[1], row[2], row[3], row[4], ChannelConfig.from_json(json.loads(row[5])))
+
+
+def _competition(row: Any) -> CompetitionRecord:
+    return CompetitionRecord(*row)
+
+
+class CommunityRepo:
+    """Who and where: communities, channels, players, teams, competitions."""
+
+    db: Database
+
+    async def community(self, platform: str, external_id: str, name: str = "") -> int:
+        """Id of a community, created on first sight."""
+        async with self.db.conn.execute(
+            "SELECT id FROM communities WHERE platform = ? AND external_id = ?",
+            (platform, external_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row:
+            return int(row[0])
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO communities (platform, external_id, name) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (platform, external_id, name),
+            )
+        return await self.db.scalar(
+            "SELECT id FROM communities WHERE platform = ? AND external_id = ?",
+            (platform, external_id),
+        )
+
+    async def channel(self, community_id: int, external_id: str, name: str = "") -> ChannelRecord:
+        """A channel, created with default settings on first sight."""
+        sql = _CHANNEL + "WHERE ch.community_id = ? AND ch.external_id = ?"
+        async with self.db.conn.execute(sql, (community_id, external_id)) as cur:
+            row = await cur.fetchone()
+        if row:
+            return _channel(row)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO channels (community_id, external_id, name, config) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (community_id, external_id, name, json.dumps(ChannelConfig().to_json())),
+            )
+        async with self.db.conn.execute(sql, (community_id, external_id)) as cur:
+            return _channel(await cur.fetchone())
+
+    async def channel_by_id(self, channel_id: int) -> ChannelRecord:
+        """A channel by our id."""
+        async with self.db.conn.execute(_CHANNEL + "WHERE ch.id = ?", (channel_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFoundError(f"channel {channel_id} does not exist")
+        return _channel(row)
+
+    async def save_channel_config(self, channel_id: int, config: ChannelConfig) -> None:
+        """Store a channel's settings."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE channels SET config = ? WHERE id = ?",
+                (json.dumps(config.to_json()), channel_id),
+            )
+
+    async def player(self, community_id: int, external_id: str, name: str) -> PlayerRecord:
+        """A player, created or renamed as needed."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO players (community_id, external_id, name) VALUES (?, ?, ?) "
+                "ON CONFLICT (community_id, external_id) DO UPDATE SET name = excluded.name",
+                (community_id, external_id, name),
+            )
+        found = await self.find_player(community_id, external_id)
+        assert found is not None
+        return found
+
+    async def find_player(self, community_id: int, who: str) -> PlayerRecord | None:
+        """A player by platform id, or else by display name (case-insensitive)."""
+        sql = "SELECT id, external_id, name, streak, best_streak FROM players WHERE community_id = ? AND "
+        for clause in ("external_id = ?", "name = ? COLLATE NOCASE"):
+            async with self.db.conn.execute(
+                sql + clause + " ORDER BY id LIMIT 1", (community_id, who)
+            ) as cur:
+                row = await cur.fetchone()
+            if row:
+                return PlayerRecord(*row)
+        return None
+
+    async def create_team(self, community_id: int, name: str) -> int:
+        """Create a team; names are unique in a community, ignoring case."""
+        try:
+            async with self.db.transaction() as conn:
+                cur = await conn.execute(
+                    "INSERT INTO teams (community_id, name) VALUES (?, ?)", (community_id, name)
+                )
+                return int(cur.lastrowid or 0)
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"a team called '{name}' already exists") from None
+
+    async def find_team(self, community_id: int, name: str) -> TeamRecord | None:
+        """A team by name, ignoring case."""
+        async with self.db.conn.execute(
+            _TEAM + "WHERE t.community_id = ? AND t.name = ?", (community_id, name)
+        ) as cur:
+            row = await cur.fetchone()
+        return TeamRecord(*row) if row else None
+
+    async def team_by_role(self, community_id: int, role_ref: str) -> TeamRecord | None:
+        """The team bound to a platform role."""
+        async with self.db.conn.execute(
+            _TEAM + "WHERE t.community_id = ? AND t.role_ref = ?", (community_id, role_ref)
+        ) as cur:
+            row = await cur.fetchone()
+        return TeamRecord(*row) if row else None
+
+    async def bind_role(self, team_id: int, role_ref: str | None) -> None:
+        """Bind (or unbind) a platform role to a team."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE teams SET role_ref = ? WHERE id = ?", (role_ref, team_id))
+
+    async def join_team(self, player_id: int, team_id: int) -> None:
+        """Put a player in a team, leaving any other."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO team_members (player_id, team_id) VALUES (?, ?) "
+                "ON CONFLICT (player_id) DO UPDATE SET team_id = excluded.team_id",
+                (player_id, team_id),
+            )
+
+    async def leave_team(self, player_id: int) -> str | None:
+        """Take a player out of their team; the team's name, or None if they had none."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT t.name FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.player_id = ?",
+                (player_id,),
+            ) as cur:
+                row = await cur.fetchone()
+            await conn.execute("DELETE FROM team_members WHERE player_id = ?", (player_id,))
+        return str(row[0]) if row else None
+
+    async def teams(self, community_id: int) -> list[TeamRecord]:
+        """A community's teams by name."""
+        async with self.db.conn.execute(
+            _TEAM + "WHERE t.community_id = ? ORDER BY t.name", (community_id,)
+        ) as cur:
+            return [TeamRecord(*row) for row in await cur.fetchall()]
+
+    async def create_competition(
+        self, community_id: int, channel_id: int | None, name: str, starts_at: float, ends_at: float
+    ) -> int:
+        """Start a competition; names are unique in a community."""
+        try:
+            async with self.db.transaction() as conn:
+                cur = await conn.execute(
+                    "INSERT INTO competitions (community_id, channel_id, name, starts_at, ends_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (community_id, channel_id, name, starts_at, ends_at),
+                )
+                return int(cur.lastrowid or 0)
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"a competition called '{name}' already exists") from None
+
+    async def competitions(self, community_id: int) -> list[CompetitionRecord]:
+        """A community's competitions, newest first."""
+        async with self.db.conn.execute(
+            _COMPETITION + " WHERE community_id = ? ORDER BY starts_at DESC, id DESC",
+            (community_id,),
+        ) as cur:
+            return [_competition(row) for row in await cur.fetchall()]
+
+    async def due_competitions(self, at: float) -> list[CompetitionRecord]:
+        """Competitions whose end has passed but whose standings were not yet posted."""
+        async with self.db.conn.execute(
+            _COMPETITION + " WHERE finished_at IS NULL AND ends_at <= ? ORDER BY ends_at", (at,)
+        ) as cur:
+            return [_competition(row) for row in await cur.fetchall()]
+
+    async def finish_competition(self, competition_id: int, at: float) -> bool:
+        """Mark a competition finished; False if it already was (so standings post once)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE competitions SET finished_at = ?, ends_at = min(ends_at, ?) "
+                "WHERE id = ? AND finished_at IS NULL",
+                (at, at, competition_id),
+            )
+            return cur.rowcount == 1

@@ -1,0 +1,136 @@
+"""The SQLite connection: pragmas, numbered migrations, ownership checks and transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from ..core.errors import StorageError
+
+APPLICATION_ID = 0x51554942  # "QUIB": marks a file as quizbot's, so a stranger's database is never touched.
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every bundled migration, in order."""
+    found = []
+    for item in resources.files("bot.storage").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(item.name)
+        if match:
+            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise RuntimeError(f"migration {name} is out of sequence; expected {expected:04d}")
+    return found
+
+
+LATEST = len(migrations())
+
+
+class Database:
+    """One aiosqlite connection; every write runs inside `transaction()`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, *, target_version: int = LATEST) -> Database:
+        """Open (creating if needed) and migrate; refuse files that are not ours or are newer."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{target}: cannot open database: {exc}") from exc
+        db = cls(conn, target)
+        try:
+            await db._check_and_migrate(target_version)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def _check_and_migrate(self, target_version: int) -> None:
+        try:
+            app_id = await self.scalar("PRAGMA application_id")
+            version = await self.scalar("PRAGMA user_version")
+            tables = await self.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{self.path}: not a SQLite database ({exc}); refusing to touch it") from exc
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
+            raise StorageError(
+                f"{self.path}: this database belongs to another program; quizbot will not modify it. "
+                "Point QUIZBOT_DB at a new file."
+            )
+        if version > LATEST:
+            raise StorageError(
+                f"{self.path}: written by a newer quizbot (schema {version}, this one knows {LATEST}); "
+                "upgrade quizbot instead. The file was not changed."
+            )
+        await self.conn.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            await self.conn.execute("PRAGMA journal_mode = WAL")
+        await self.conn.execute("PRAGMA synchronous = FULL")
+        await self.conn.execute("PRAGMA busy_timeout = 5000")
+        pending = [m for m in migrations() if version < m[0] <= target_version]
+        if not pending:
+            return
+        # One transaction for all pending migrations: a failure leaves the file as it was.
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for number, _, sql in pending:
+                for statement in _statements(sql):
+                    await self.conn.execute(statement)
+                await self.conn.execute(f"PRAGMA user_version = {number:d}")
+            await self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+            await self.conn.execute("COMMIT")
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+
+    async def scalar(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """First column of the first row, as an int (0 when there is no row or it is NULL)."""
+        async with self.conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Serialise writers on the shared connection and commit or roll back as a unit."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.conn.close()
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows where each ends)."""
+    out, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip() and not all(ln.strip().startswith("--") for ln in buf.strip().splitlines()):
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,175 @@
+"""Rounds and their answers: creation, posting, recovery, and the once-only close."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ..core.bank_schema import Question
+from ..core.records import ResultRow, RoundRecord
+from ..core.results import RoundResult, StoredAnswer
+from ..core.rounds import Answer, RoundState
+from ..core.selection import Asked
+from .db import Database
+
+_SCORE = """
+INSERT INTO scores (community_id, period, player_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, 1)
+ON CONFLICT (community_id, period, player_id) DO UPDATE SET
+    points = points + excluded.points, correct = correct + excluded.correct, answered = answered + 1
+"""
+
+
+class RoundRepo:
+    """Posted questions and the answers to them."""
+
+    db: Database
+
+    async def create_round(
+        self,
+        channel_id: int,
+        question: Question,
+        window: int,
+        allow_changes: bool,
+        schedule_id: int | None,
+        at: float,
+    ) -> int:
+        """Store a round about to be posted, with a snapshot of its question."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO rounds (channel_id, schedule_id, question_id, question, stage, services, "
+                "difficulty, window, allow_changes, state, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (
+                    channel_id,
+                    schedule_id,
+                    question.id,
+                    question.model_dump_json(),
+                    question.stage,
+                    json.dumps(list(question.services)),
+                    question.difficulty.value,
+                    window,
+                    int(allow_changes),
+                    at,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def mark_posted(self, round_id: int, message_ref: str, posted_at: float) -> None:
+        """The question is on the platform: the round is open."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE rounds SET state = 'open', message_ref = ?, posted_at = ? WHERE id = ?",
+                (message_ref, posted_at, round_id),
+            )
+
+    async def mark_failed(self, round_id: int, error: str) -> None:
+        """The question could not be posted and never will be."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE rounds SET state = 'failed', error = ? WHERE id = ? AND state = 'pending'",
+                (error[:500], round_id),
+            )
+
+    async def rounds_in(self, states: Sequence[RoundState]) -> list[RoundRecord]:
+        """Rounds in any of `states`, oldest first, open ones with their answers."""
+        sql = (
+            "SELECT id, channel_id, question, state, window, allow_changes, message_ref, posted_at "
+            "FROM rounds WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id"
+        )
+        async with self.db.conn.execute(sql, (json.dumps([s.value for s in states]),)) as cur:
+            rows = await cur.fetchall()
+        out = []
+        for rid, channel_id, question, state, window, allow, ref, posted in rows:
+            answers: tuple[Answer, ...] = ()
+            if state == RoundState.OPEN.value:
+                async with self.db.conn.execute(
+                    "SELECT p.external_id, p.name, a.option, a.answered_at FROM answers a "
+                    "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
+                    (rid,),
+                ) as cur:
+                    answers = tuple(Answer(*r) for r in await cur.fetchall())
+            out.append(
+                RoundRecord(
+                    rid,
+                    channel_id,
+                    Question.model_validate_json(question),
+                    RoundState(state),
+                    window,
+                    bool(allow),
+                    ref,
+                    posted,
+                    answers,
+                )
+            )
+        return out
+
+    async def asked_in_channel(self, channel_id: int) -> dict[str, Asked]:
+        """How often and when each question was posted in a channel."""
+        async with self.db.conn.execute(
+            "SELECT question_id, count(*), max(coalesce(posted_at, created_at)) FROM rounds "
+            "WHERE channel_id = ? AND state != 'failed' GROUP BY question_id",
+            (channel_id,),
+        ) as cur:
+            return {qid: Asked(int(n), float(last)) for qid, n, last in await cur.fetchall()}
+
+    async def round_answers(self, round_id: int) -> list[StoredAnswer]:
+        """A round's stored answers with each player's streak, for scoring."""
+        async with self.db.conn.execute(
+            "SELECT p.id, p.external_id, p.name, a.option, a.answered_at, p.streak FROM answers a "
+            "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
+            (round_id,),
+        ) as cur:
+            return [StoredAnswer(*row) for row in await cur.fetchall()]
+
+    async def finish_round(
+        self,
+        round_id: int,
+        community_id: int,
+        closed_at: float,
+        result: RoundResult,
+        periods: Sequence[str],
+    ) -> bool:
+        """Record a round's scores once: False (and nothing written) if it was already closed."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE rounds SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'",
+                (closed_at, round_id),
+            )
+            if cur.rowcount != 1:
+                return False
+            scored = result.scored
+            await conn.executemany(
+                "UPDATE answers SET correct = ?, points = ? WHERE round_id = ? AND player_id = ?",
+                [(int(s.correct), s.points.total, round_id, s.answer.player_id) for s in scored],
+            )
+            await conn.executemany(
+                _SCORE,
+                [
+                    (community_id, period, s.answer.player_id, s.points.total, int(s.correct))
+                    for period in periods
+                    for s in scored
+                ],
+            )
+            await conn.executemany(
+                "UPDATE players SET streak = ?, best_streak = max(best_streak, ?) WHERE id = ?",
+                [(s.points.streak_after, s.points.streak_after, s.answer.player_id) for s in scored],
+            )
+            return True
+
+    async def round_results(self, round_id: int) -> list[ResultRow]:
+        """A closed round's scored answers, fastest first."""
+        async with self.db.conn.execute(
+            "SELECT p.external_id, p.name, a.option, a.answered_at, coalesce(a.correct, 0), "
+            "coalesce(a.points, 0) FROM answers a JOIN players p ON p.id = a.player_id "
+            "WHERE a.round_id = ? ORDER BY a.answered_at, p.id",
+            (round_id,),
+        ) as cur:
+            return [ResultRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in await cur.fetchall()]
+
+    async def mark_revealed(self, round_id: int) -> None:
+        """The reveal is posted."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE rounds SET state = 'revealed' WHERE id = ? AND state = 'closed'",
+                (round_id,),
+            )

@@ -1,0 +1,67 @@
+"""Leaderboards and per-player facts, read from the maintained scores table."""
+
+from __future__ import annotations
+
+import json
+
+from ..core.records import AnswerFact
+from .db import Database
+
+BoardRow = tuple[str, str, int, int, int]
+
+
+class ScoreRepo:
+    """Boards, ranks and the facts behind personal stats."""
+
+    db: Database
+
+    async def leaderboard(self, community_id: int, period: str, limit: int) -> list[BoardRow]:
+        """Top `limit` players of a period bucket, most points first."""
+        async with self.db.conn.execute(
+            "SELECT p.external_id, p.name, s.points, s.correct, s.answered FROM scores s "
+            "JOIN players p ON p.id = s.player_id WHERE s.community_id = ? AND s.period = ? "
+            "ORDER BY s.points DESC, s.player_id LIMIT ?",
+            (community_id, period, limit),
+        ) as cur:
+            return [(r[0], r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]
+
+    async def standing(self, community_id: int, period: str, player_id: int) -> tuple[int, BoardRow] | None:
+        """(rank, row) of one player; equal points share a rank."""
+        async with self.db.conn.execute(
+            "SELECT p.external_id, p.name, s.points, s.correct, s.answered FROM scores s "
+            "JOIN players p ON p.id = s.player_id "
+            "WHERE s.community_id = ? AND s.period = ? AND s.player_id = ?",
+            (community_id, period, player_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        ahead = await self.db.scalar(
+            "SELECT count(*) FROM scores WHERE community_id = ? AND period = ? AND points > ?",
+            (community_id, period, row[2]),
+        )
+        return ahead + 1, (row[0], row[1], row[2], row[3], row[4])
+
+    async def team_leaderboard(self, community_id: int, period: str) -> list[BoardRow]:
+        """Teams ranked by their current members' points in a period bucket."""
+        async with self.db.conn.execute(
+            "SELECT t.id, t.name, coalesce(sum(s.points), 0), coalesce(sum(s.correct), 0), "
+            "coalesce(sum(s.answered), 0) FROM teams t "
+            "JOIN team_members m ON m.team_id = t.id "
+            "LEFT JOIN scores s ON s.player_id = m.player_id AND s.community_id = t.community_id "
+            "AND s.period = ? WHERE t.community_id = ? GROUP BY t.id",
+            (period, community_id),
+        ) as cur:
+            return [(str(r[0]), r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]
+
+    async def answer_facts(self, player_id: int) -> list[AnswerFact]:
+        """Every scored answer of a player, with its question's stage and services."""
+        async with self.db.conn.execute(
+            "SELECT r.stage, r.services, a.correct FROM answers a JOIN rounds r ON r.id = a.round_id "
+            "WHERE a.player_id = ? AND a.correct IS NOT NULL",
+            (player_id,),
+        ) as cur:
+            return [
+                AnswerFact(stage, tuple(json.loads(services)), bool(correct))
+                for stage, services, correct in await cur.fetchall()
+            ]

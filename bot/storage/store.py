@@ -1,0 +1,27 @@
+"""SqliteStore: the Store port over one Database, assembled from one module per area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .community import CommunityRepo
+from .db import Database
+from .rounds import RoundRepo
+from .schedules import ScheduleRepo
+from .scores import ScoreRepo
+
+
+class SqliteStore(CommunityRepo, RoundRepo, ScoreRepo, ScheduleRepo):
+    """Every stored thing quizbot has, behind the core's Store protocol."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open and migrate the database at `path`."""
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.db.close()
