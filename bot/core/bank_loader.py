@@ -105,10 +105,18 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
         parsed = BankFile.model_validate(data)
     except ValidationError as exc:
         source = _Source(path, text, BankFile())
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        found = []
+        for err in errors:
             loc = tuple(err["loc"])
+            nested = any(len(o["loc"]) > len(loc) and tuple(o["loc"][: len(loc)]) == loc for o in errors)
+            if err["type"] == "too_short" and nested:
+                continue  # the items themselves failed; their errors say more than the count does
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{path}:{source.line(loc)}: {_dotted(loc)}: {msg}")
+            if err["type"] == "string_type" and isinstance(err.get("input"), bool):
+                msg += " (YAML reads yes/no/on/off/true/false as booleans: quote the text)"
+            found.append((source.line(loc), f"{_dotted(loc)}: {msg}"))
+        problems.extend(f"{path}:{line}: {text}" for line, text in sorted(found, key=lambda f: f[0]))
         return None
     return _Source(path, text, parsed)
 

@@ -101,7 +101,7 @@ class QuizService:
         """Choose a question for the channel, post it and start collecting answers."""
         config = channel.config
         if stage is not None and stage not in {e.id for e in self.bank.stages()}:
-            hits = [h.entry for h in self.lookup(stage, 3) if h.entry.kind.value == "stage"]
+            hits = [h.entry for h in self.lookup(stage, 3) if h.entry.kind.value == "stage" and h.score >= 80]
             if not hits:
                 raise InvalidInputError(f"unknown stage '{stage}'; try /lookup stages")
             stage = hits[0].id

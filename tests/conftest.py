@@ -1,0 +1,98 @@
+"""Shared fixtures: the fixture bank, a real SQLite file in a temp dir, and a recording chat."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.core.bank import Bank
+from bot.core.bank_loader import load_bank
+from bot.core.service import QuizService
+from bot.core.views import ChannelRef, LeaderboardView, QuestionView, RevealView
+from bot.storage import AnswerWriter, SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_BANK = Path(__file__).resolve().parent / "fixtures" / "bank"
+
+
+class Clock:
+    """A settable clock, so tests control time without sleeping."""
+
+    def __init__(self, now: float = 1_790_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordingChat:
+    """A fake platform: records what the core posted and serves marks for recovery."""
+
+    def __init__(self) -> None:
+        self.questions: list[QuestionView] = []
+        self.reveals: list[RevealView] = []
+        self.boards: list[LeaderboardView] = []
+        self.removed: list[tuple[str, str, int]] = []
+        self.marks: dict[str, list[tuple[str, str, int]]] = {}
+        self.fail_posts = 0
+
+    async def post_question(self, where: ChannelRef, view: QuestionView) -> str:
+        from bot.core.ports import PostError
+
+        if self.fail_posts:
+            self.fail_posts -= 1
+            raise PostError("missing access")
+        self.questions.append(view)
+        return f"msg-{view.round_id}"
+
+    async def post_reveal(self, where: ChannelRef, message_ref: str, view: RevealView) -> None:
+        self.reveals.append(view)
+
+    async def read_answers(self, where: ChannelRef, message_ref: str, options: int) -> Sequence[tuple[str, str, int]]:
+        return self.marks.get(message_ref, [])
+
+    async def remove_mark(self, where: ChannelRef, message_ref: str, player: str, option: int) -> None:
+        self.removed.append((message_ref, player, option))
+
+    async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
+        self.boards.append(view)
+
+
+@pytest.fixture(scope="session")
+def mini_bank() -> Bank:
+    return load_bank([FIXTURE_BANK])
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "quiz.sqlite3"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+    s = await SqliteStore.open(db_path)
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def chat() -> RecordingChat:
+    return RecordingChat()
+
+
+@pytest.fixture
+async def service(mini_bank: Bank, store: SqliteStore, chat: RecordingChat, clock: Clock) -> AsyncIterator[QuizService]:
+    writer = AnswerWriter(store.db)
+    svc = QuizService(bank=mini_bank, store=store, writer=writer, chat=chat, platform="test", clock=clock,
+                      rng=random.Random(7))
+    yield svc
+    await svc.stop()
+    await writer.close()

@@ -1,0 +1,72 @@
+"""The database file: migrations recorded, strangers and newer files refused and left untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import StorageError
+from bot.storage.db import APPLICATION_ID, LATEST, Database, migrations
+
+
+async def test_new_file_is_migrated_marked_and_in_wal(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    assert await db.scalar("PRAGMA user_version") == LATEST
+    assert await db.scalar("PRAGMA application_id") == APPLICATION_ID
+    assert await db.scalar("PRAGMA foreign_keys") == 1
+    async with db.conn.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    await db.close()
+    again = await Database.open(db_path)  # reopening applies nothing twice
+    assert await again.scalar("PRAGMA user_version") == LATEST
+    await again.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def test_someone_elses_database_is_refused_and_untouched(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        conn.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    before = _digest(db_path)
+    with pytest.raises(StorageError, match="belongs to another program"):
+        await Database.open(db_path)
+    assert _digest(db_path) == before
+
+
+async def test_newer_schema_is_refused_and_untouched(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    await db.conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    await db.close()
+    before = _digest(db_path)
+    with pytest.raises(StorageError, match="newer quizbot"):
+        await Database.open(db_path)
+    assert _digest(db_path) == before
+
+
+async def test_not_sqlite_at_all_is_refused(db_path: Path) -> None:
+    db_path.write_bytes(b"this is a text file, not a database\n" * 20)
+    before = _digest(db_path)
+    with pytest.raises(StorageError, match="not a SQLite database"):
+        await Database.open(db_path)
+    assert _digest(db_path) == before
+
+
+def test_migrations_are_numbered_in_sequence() -> None:
+    found = migrations()
+    assert [n for n, _, _ in found] == list(range(1, len(found) + 1))
+
+
+async def test_a_failed_transaction_leaves_nothing(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+    assert await db.scalar("SELECT count(*) FROM communities") == 0
+    await db.close()
