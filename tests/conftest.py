@@ -51,7 +51,9 @@ class RecordingChat:
     async def post_reveal(self, where: ChannelRef, message_ref: str, view: RevealView) -> None:
         self.reveals.append(view)
 
-    async def read_answers(self, where: ChannelRef, message_ref: str, options: int) -> Sequence[tuple[str, str, int]]:
+    async def read_answers(
+        self, where: ChannelRef, message_ref: str, options: int
+    ) -> Sequence[tuple[str, str, int]]:
         return self.marks.get(message_ref, [])
 
     async def remove_mark(self, where: ChannelRef, message_ref: str, player: str, option: int) -> None:
@@ -89,10 +91,19 @@ def chat() -> RecordingChat:
 
 
 @pytest.fixture
-async def service(mini_bank: Bank, store: SqliteStore, chat: RecordingChat, clock: Clock) -> AsyncIterator[QuizService]:
+async def service(
+    mini_bank: Bank, store: SqliteStore, chat: RecordingChat, clock: Clock
+) -> AsyncIterator[QuizService]:
     writer = AnswerWriter(store.db)
-    svc = QuizService(bank=mini_bank, store=store, writer=writer, chat=chat, platform="test", clock=clock,
-                      rng=random.Random(7))
+    svc = QuizService(
+        bank=mini_bank,
+        store=store,
+        writer=writer,
+        chat=chat,
+        platform="test",
+        clock=clock,
+        rng=random.Random(7),
+    )
     yield svc
     await svc.stop()
     await writer.close()

@@ -8,7 +8,6 @@ import pytest
 
 from bot.core.bank_loader import load_bank
 from bot.core.errors import BankError
-
 from tests.conftest import FIXTURE_BANK
 
 GLOSSARY = (FIXTURE_BANK / "mini.yaml").read_text().split("questions:")[0]
@@ -91,7 +90,9 @@ def test_unknown_tags_and_duplicate_ids_across_files(tmp_path: Path) -> None:
         why: Training fits the model.
     explanation: Exploration comes before modelling.
 """
-    one = _write(tmp_path, "b.yaml", "questions:\n" + body.format(qid="q-1", stage="eda", service="sagemaker-training"))
+    one = _write(
+        tmp_path, "b.yaml", "questions:\n" + body.format(qid="q-1", stage="eda", service="sagemaker-training")
+    )
     two = _write(tmp_path, "c.yaml", "questions:\n" + body.format(qid="q-1", stage="edaa", service="eda"))
     problems = _problems(g, one, two)
     assert f"{two}:2: questions[0].id: 'q-1' also at {one}:2" in problems
@@ -109,6 +110,8 @@ def test_missing_and_empty_inputs(tmp_path: Path) -> None:
 
 
 def test_unknown_field_is_refused(tmp_path: Path) -> None:
-    g = _write(tmp_path, "glossary.yaml", GLOSSARY.replace("    order: 3\n", "    order: 3\n    colour: red\n", 1))
+    g = _write(
+        tmp_path, "glossary.yaml", GLOSSARY.replace("    order: 3\n", "    order: 3\n    colour: red\n", 1)
+    )
     (problem,) = [p for p in _problems(g) if "colour" in p]
     assert problem.startswith(f"{g}:") and "glossary[0].colour: Extra inputs are not permitted" in problem

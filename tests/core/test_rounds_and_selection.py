@@ -7,6 +7,7 @@ import random
 import pytest
 
 from bot.core.bank import Bank
+from bot.core.config import ScoringRules
 from bot.core.errors import (
     AlreadyAnsweredError,
     IllegalTransitionError,
@@ -15,13 +16,14 @@ from bot.core.errors import (
     UnknownOptionError,
 )
 from bot.core.results import StoredAnswer, score_round
-from bot.core.config import ScoringRules
 from bot.core.rounds import Outcome, Round, RoundState
 from bot.core.selection import Asked, choose_question
 
 
 def _round(bank: Bank, allow_changes: bool = False) -> Round:
-    rnd = Round(id=1, channel_id=1, question=bank.questions["t-eda-1"], window=60, allow_changes=allow_changes)
+    rnd = Round(
+        id=1, channel_id=1, question=bank.questions["t-eda-1"], window=60, allow_changes=allow_changes
+    )
     rnd.mark_posted("m1", 1000.0)
     return rnd
 

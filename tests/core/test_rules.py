@@ -24,22 +24,26 @@ def test_speed_bonus_falls_linearly_to_zero_at_close() -> None:
 
 @pytest.mark.parametrize(("difficulty", "base"), [("easy", 10), ("medium", 20), ("hard", 30)])
 def test_correct_answer_earns_base_by_difficulty_plus_speed(difficulty: str, base: int) -> None:
-    p = score_answer(correct=True, difficulty=Difficulty(difficulty), elapsed=30, window=60,
-                     streak_before=0, rules=RULES)
+    p = score_answer(
+        correct=True, difficulty=Difficulty(difficulty), elapsed=30, window=60, streak_before=0, rules=RULES
+    )
     assert (p.base, p.speed, p.streak, p.total, p.streak_after) == (base, 5, 0, base + 5, 1)
 
 
 def test_streak_bonus_grows_per_earlier_correct_answer_and_is_capped() -> None:
     bonuses = [
-        score_answer(correct=True, difficulty=Difficulty.EASY, elapsed=60, window=60,
-                     streak_before=n, rules=RULES).streak
+        score_answer(
+            correct=True, difficulty=Difficulty.EASY, elapsed=60, window=60, streak_before=n, rules=RULES
+        ).streak
         for n in range(8)
     ]
     assert bonuses == [0, 2, 4, 6, 8, 10, 10, 10]
 
 
 def test_wrong_answer_earns_nothing_and_resets_streak() -> None:
-    p = score_answer(correct=False, difficulty=Difficulty.HARD, elapsed=0, window=60, streak_before=9, rules=RULES)
+    p = score_answer(
+        correct=False, difficulty=Difficulty.HARD, elapsed=0, window=60, streak_before=9, rules=RULES
+    )
     assert (p.total, p.streak_after) == (0, 0)
 
 
@@ -58,7 +62,9 @@ def test_period_keys_use_iso_weeks_and_months_in_utc() -> None:
         period_key(Period.COMPETITION, 0)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("45s", 45), ("5m", 300), ("1h30m", 5400), ("2d", 172800)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90", 90), ("45s", 45), ("5m", 300), ("1h30m", 5400), ("2d", 172800)]
+)
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 

@@ -46,7 +46,9 @@ async def test_a_round_from_post_to_reveal(service: QuizService, chat: Recording
     assert board.rows[0].points > board.rows[1].points > 0 == board.rows[2].points
 
 
-async def test_timer_closes_the_round_by_itself(service: QuizService, chat: RecordingChat, clock: Clock) -> None:
+async def test_timer_closes_the_round_by_itself(
+    service: QuizService, chat: RecordingChat, clock: Clock
+) -> None:
     channel = await service.channel("g1", "c1")
     clock.now -= 59.95  # posted "59.95 s ago": due in 50 ms
     rnd = await service.ask(channel, window=60)
@@ -58,7 +60,9 @@ async def test_timer_closes_the_round_by_itself(service: QuizService, chat: Reco
     assert [r.round_id for r in chat.reveals] == [rnd.id]
 
 
-async def test_a_failed_post_is_marked_failed_and_never_retried(service: QuizService, chat: RecordingChat) -> None:
+async def test_a_failed_post_is_marked_failed_and_never_retried(
+    service: QuizService, chat: RecordingChat
+) -> None:
     channel = await service.channel("g1", "c1")
     chat.fail_posts = 1
     with pytest.raises(PostError):
@@ -71,8 +75,15 @@ async def test_a_failed_post_is_marked_failed_and_never_retried(service: QuizSer
 async def test_restart_recovers_missed_marks_and_closes_due_rounds_once(
     mini_bank: Bank, store: SqliteStore, chat: RecordingChat, clock: Clock
 ) -> None:
-    first = QuizService(bank=mini_bank, store=store, writer=AnswerWriter(store.db), chat=chat,
-                        platform="test", clock=clock, rng=random.Random(1))
+    first = QuizService(
+        bank=mini_bank,
+        store=store,
+        writer=AnswerWriter(store.db),
+        chat=chat,
+        platform="test",
+        clock=clock,
+        rng=random.Random(1),
+    )
     channel = await first.channel("g1", "c1")
     rnd = await first.ask(channel, window=60)
     assert rnd.message_ref is not None
@@ -82,8 +93,9 @@ async def test_restart_recovers_missed_marks_and_closes_due_rounds_once(
     # While it was down: Bo answered; Ann's mark is still there; a bot's marks are filtered by the adapter.
     chat.marks[rnd.message_ref] = [("u1", "Ann", right), ("u2", "Bo", right)]
     clock.now += 120  # back after the close time
-    second = QuizService(bank=mini_bank, store=store, writer=AnswerWriter(store.db), chat=chat,
-                         platform="test", clock=clock)
+    second = QuizService(
+        bank=mini_bank, store=store, writer=AnswerWriter(store.db), chat=chat, platform="test", clock=clock
+    )
     assert await second.resume() == 1
     for _ in range(100):
         if chat.reveals:
@@ -110,7 +122,9 @@ async def test_closed_but_unrevealed_round_is_revealed_at_start(
     assert [r.state for r in await store.rounds_in([RoundState.REVEALED])] == [RoundState.REVEALED]
 
 
-async def test_two_rounds_closing_together_keep_streaks_right(service: QuizService, chat: RecordingChat) -> None:
+async def test_two_rounds_closing_together_keep_streaks_right(
+    service: QuizService, chat: RecordingChat
+) -> None:
     a = await service.ask(await service.channel("g1", "c1"))
     b = await service.ask(await service.channel("g1", "c2"))
     for rnd in (a, b):

@@ -65,7 +65,9 @@ async def test_finish_round_scores_once_and_feeds_boards(store: SqliteStore, min
     for player, option, at in [("u1", 1, 1001.0), ("u2", 1, 1030.0), ("u3", 0, 1002.0)]:
         writer.submit(AnswerWrite(rid, community, player, player.upper(), option, at))
     await writer.close()
-    result = score_round(mini_bank.questions["t-eda-1"], await store.round_answers(rid), 1000.0, 60, ScoringRules())
+    result = score_round(
+        mini_bank.questions["t-eda-1"], await store.round_answers(rid), 1000.0, 60, ScoringRules()
+    )
     periods = ["all", "week:2026-W01"]
     assert await store.finish_round(rid, community, 1061.0, result, periods) is True
     assert await store.finish_round(rid, community, 1062.0, result, periods) is False  # never twice
@@ -77,7 +79,11 @@ async def test_finish_round_scores_once_and_feeds_boards(store: SqliteStore, min
     rank, row = await store.standing(community, "all", u2.id) or (0, ())
     assert (rank, row[2]) == (2, 15)
     results = await store.round_results(rid)
-    assert [(r.player, r.correct, r.points) for r in results] == [("u1", True, 20), ("u3", False, 0), ("u2", True, 15)]
+    assert [(r.player, r.correct, r.points) for r in results] == [
+        ("u1", True, 20),
+        ("u3", False, 0),
+        ("u2", True, 15),
+    ]
     assert [r.state for r in await store.rounds_in([RoundState.CLOSED])] == [RoundState.CLOSED]
 
 
@@ -85,8 +91,10 @@ async def test_standing_ties_share_rank(store: SqliteStore, mini_bank: Bank) -> 
     community = await store.community("test", "g1")
     async with store.db.transaction() as conn:
         for i, pts in enumerate([50, 70, 50, 10]):
-            await conn.execute("INSERT INTO players (community_id, external_id, name) VALUES (?, ?, ?)",
-                               (community, f"p{i}", f"P{i}"))
+            await conn.execute(
+                "INSERT INTO players (community_id, external_id, name) VALUES (?, ?, ?)",
+                (community, f"p{i}", f"P{i}"),
+            )
             await conn.execute(
                 "INSERT INTO scores (community_id, period, player_id, points) "
                 "VALUES (?, 'all', (SELECT id FROM players WHERE external_id = ?), ?)",

@@ -1,0 +1,125 @@
+"""The `quizbot` command driven end to end as a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURE_BANK
+
+
+def quizbot(
+    *args: str, tmp: Path, stdin: str = "", bank: Path | None = FIXTURE_BANK, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "QUIZBOT_"))}
+    env["QUIZBOT_DB"] = str(tmp / "cli.sqlite3")
+    if bank is not None:
+        env["QUIZBOT_QUESTIONS"] = str(bank)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def test_validate_ok_and_broken_file_gives_file_line_and_exit_1(tmp_path: Path) -> None:
+    ok = quizbot("validate", tmp=tmp_path)
+    assert ok.returncode == 0 and "ok: 6 questions" in ok.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("questions:\n  - id: q1\n    prompt: 'unclosed\n")
+    bad = quizbot("validate", str(FIXTURE_BANK), str(broken), tmp=tmp_path)
+    assert bad.returncode == 1
+    assert f"{broken}:3: YAML syntax" in bad.stderr or f"{broken}:4: YAML syntax" in bad.stderr
+
+
+def test_bank_json_and_schema(tmp_path: Path) -> None:
+    data = json.loads(quizbot("bank", "--json", tmp=tmp_path).stdout)
+    assert len(data["questions"]) == 6 and len(data["glossary"]) == 7
+    schema = json.loads(quizbot("schema", tmp=tmp_path).stdout)
+    assert schema["title"] == "quizbot question bank file"
+    assert "questions" in schema["properties"] and "Question" in schema["$defs"]
+
+
+def test_coverage_lists_counts_and_gaps(tmp_path: Path) -> None:
+    out = quizbot("coverage", tmp=tmp_path)
+    assert out.returncode == 0
+    assert "Exploratory data analysis (EDA)" in out.stdout and "Gaps:" in out.stdout
+    strict = quizbot("coverage", "--strict", "--json", tmp=tmp_path)
+    assert strict.returncode == 1  # six questions cannot meet the minimums
+    assert json.loads(strict.stdout)["stages"]["eda"] == 2
+
+
+def test_lookup_json_shape_and_bad_arguments(tmp_path: Path) -> None:
+    out = quizbot("lookup", "--json", "model", "monitor", tmp=tmp_path)
+    data = json.loads(out.stdout)
+    assert data["query"] == "model monitor"
+    top = data["results"][0]
+    assert set(top) == {"id", "name", "kind", "score", "definition", "stages", "services", "questions"}
+    assert top["id"] == "sagemaker-model-monitor" and top["questions"] == 1
+    bad = quizbot("lookup", "x", "--limit", "zero", tmp=tmp_path)
+    assert bad.returncode == 2 and "--limit" in bad.stderr
+
+
+def test_play_reads_answers_from_stdin_and_stores_them(tmp_path: Path) -> None:
+    out = quizbot(
+        "play", "--count", "2", "--user", "ann", "--stage", "eda", tmp=tmp_path, stdin="b\nnonsense\na\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("=== Question") == 2
+    assert "is not an option" in out.stdout
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM rounds WHERE state = 'revealed'").fetchone()[0] == 2
+    board = quizbot("leaderboard", tmp=tmp_path)
+    assert "ann" in board.stdout
+    stats = quizbot("stats", "ann", tmp=tmp_path)
+    assert "By stage:" in stats.stdout and "Exploratory data analysis (EDA)" in stats.stdout
+    missing = quizbot("stats", "nobody", tmp=tmp_path)
+    assert missing.returncode == 1 and "no answers from 'nobody'" in missing.stderr
+
+
+def test_run_console_several_people_answer_and_the_round_is_revealed(tmp_path: Path) -> None:
+    out = quizbot("run", "--window", "6s", "--every", "1h", tmp=tmp_path, stdin="alice b\nbob a\nalice c\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("=== Question") == 1
+    assert "alice: recorded" in out.stdout and "bob: recorded" in out.stdout
+    assert "already answered" in out.stdout
+    assert "--- Answer to #1" in out.stdout and "(2 in all)" in out.stdout
+
+
+def test_run_refuses_a_foreign_database_without_touching_it(tmp_path: Path) -> None:
+    path = tmp_path / "cli.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    before = path.read_bytes()
+    out = quizbot("run", tmp=tmp_path)
+    assert out.returncode == 1 and "belongs to another program" in out.stderr
+    assert path.read_bytes() == before
+
+
+def test_broken_bank_at_start_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("questions: [1, 2]\n")
+    out = quizbot("run", tmp=tmp_path, bank=tmp_path)
+    assert out.returncode == 1
+    assert "bad.yaml:1: questions[0]" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args", [["run", "--every", "soon"], ["play", "--count", "0"], ["nosuch"]])
+def test_bad_arguments_exit_2_with_a_message(tmp_path: Path, args: list[str]) -> None:
+    out = quizbot(*args, tmp=tmp_path)
+    assert out.returncode == 2 and "error:" in out.stderr
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for cmd in ["validate", "bank", "coverage", "schema", "lookup", "play", "leaderboard", "stats", "run"]:
+        out = quizbot(cmd, "--help", tmp=tmp_path)
+        assert out.returncode == 0 and "usage: quizbot" in out.stdout, cmd
