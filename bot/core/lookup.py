@@ -77,6 +77,14 @@ def _tokens(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
+def _word_in(word: str, name_words: list[str]) -> bool:
+    """A typed word matches a word of a name: its start (while typing) or the word with a typo."""
+    return any(
+        (len(word) >= 3 and n.startswith(word)) or (len(word) >= 4 and fuzz.ratio(word, n) >= 80)
+        for n in name_words
+    )
+
+
 @dataclass(frozen=True)
 class _Doc:
     entry: GlossaryEntry
@@ -113,18 +121,22 @@ class Lookup:
         self._avg_len = sum(d.length for d in self._docs) / count
 
     def _name_scores(self, query: str) -> dict[int, float]:
+        """Typos of a whole name score by similarity; typing part of a name scores by how much of it."""
         scores: dict[int, float] = {}
-        short = len(query) <= 4
-        scorer = fuzz.ratio if short else fuzz.WRatio
-        hits = process.extract(query, self._names, scorer=scorer, limit=30, score_cutoff=50)
-        for name, score, index in hits:
-            doc = self._name_doc[index]
+        words = query.split()
+        for name, doc in zip(self._names, self._name_doc, strict=True):
             if name == query:
                 score = 100.0
-            elif short and not name.startswith(query):
-                score *= 0.8
-            scores[doc] = max(scores.get(doc, 0.0), float(score))
-        return scores
+            else:
+                score = max(fuzz.ratio(query, name), fuzz.token_sort_ratio(query, name))
+                if len(query) <= 4:
+                    score *= 0.8  # short text: only exact names and abbreviations count fully
+                name_words = name.split()
+                if all(_word_in(w, name_words) for w in words):
+                    score = max(score, 80.0 + 15.0 * min(1.0, len(query) / len(name)))
+            if score > scores.get(doc, 0.0):
+                scores[doc] = score
+        return {d: v for d, v in scores.items() if v >= 50}
 
     def _text_scores(self, query: str) -> dict[int, float]:
         words = _tokens(query)
