@@ -23,15 +23,48 @@ GRACE_SECONDS = 600  # a post missed by up to ten minutes (a restart, a busy loo
 FAN_OUT = 64  # posts in flight at once when many channels share a time
 
 
+_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+def _weekday_field(field: str) -> str:
+    """Standard cron weekdays (0 or 7 = Sunday) as names: APScheduler 3 numbers them from Monday."""
+    names: list[str] = []
+    for part in field.lower().split(","):
+        body, _, step_text = part.partition("/")
+        if not any(ch.isdigit() for ch in body) and not step_text:
+            names.append(part)  # '*', 'mon', 'mon-fri': names mean the same in both
+            continue
+        if body == "*":
+            low, high = 0, 6
+        elif "-" in body:
+            a, _, b = body.partition("-")
+            low, high = int(a), int(b)
+        else:
+            low = high = int(body)
+        step = int(step_text) if step_text else 1
+        if not (0 <= low <= 7 and 0 <= high <= 7 and low <= high and step >= 1):
+            raise ValueError(f"day of week '{part}' is out of range 0-7")
+        names += [_DAYS[d % 7] for d in range(low, high + 1, step)]
+    return ",".join(dict.fromkeys(names))
+
+
 def trigger(cron: str, timezone: str) -> CronTrigger:
-    """A cron trigger, or InvalidInputError saying what is wrong with the text."""
+    """A trigger for a standard 5-field cron in an IANA zone, or InvalidInputError saying what is wrong."""
     fields = cron.split()
     if len(fields) != 5:
         raise InvalidInputError(
             f"'{cron}' has {len(fields)} fields; a cron has 5: minute hour day month weekday (e.g. '0 9 * * 1-5')"
         )
+    minute, hour, day, month, weekday = fields
     try:
-        return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_weekday_field(weekday),
+            timezone=ZoneInfo(timezone),
+        )
     except (ValueError, KeyError) as exc:
         raise InvalidInputError(f"'{cron}' is not a valid cron expression: {exc}") from None
 
