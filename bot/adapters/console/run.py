@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import shlex
+from collections.abc import Callable
 
 from ...core.admin import Admin
 from ...core.boards import leaderboard, parse_period, player_stats
@@ -20,14 +21,22 @@ from .play import parse_letter
 HELP = """Answer: NAME LETTER (e.g. 'alice b'), or just a letter to answer as {me}.
 Commands: /now [stage] [difficulty]   /lookup WORDS   /leaderboard [all|week|month|competition] [teams]
           /stats [NAME]   /config [KEY VALUE]   /schedule add 'CRON' ZONE [WINDOW] | list | remove ID
-          /help   /quit"""
+          /reload (the question bank)   /help   /quit"""
 
 
 class ConsoleSession:
     """Reads the terminal and turns each line into a core call."""
 
-    def __init__(self, service: QuizService, admin: Admin, chat: ConsoleChat, channel: ChannelRecord) -> None:
+    def __init__(
+        self,
+        service: QuizService,
+        admin: Admin,
+        chat: ConsoleChat,
+        channel: ChannelRecord,
+        reload: Callable[[], str] | None = None,
+    ) -> None:
         self.service = service
+        self.reload = reload
         self.admin = admin
         self.chat = chat
         self.channel = channel
@@ -99,6 +108,11 @@ class ConsoleSession:
             say(render.config(ch.config))
         elif cmd == "schedule":
             await self._schedule(args)
+        elif cmd == "reload" and self.reload is not None:
+            try:
+                say(self.reload())
+            except QuizError as exc:
+                say(f"! kept the current bank ({len(svc.bank.questions)} questions): {exc}")
         else:
             say(f"! unknown command /{cmd}; /help lists them")
         return True
@@ -131,9 +145,10 @@ async def run_console(
     window: int | None,
     rounds: int | None,
     interactive: bool,
+    reload: Callable[[], str] | None = None,
 ) -> None:
     """Run until /quit, end of input (after open questions close), or `rounds` reveals."""
-    session = ConsoleSession(service, admin, chat, channel)
+    session = ConsoleSession(service, admin, chat, channel, reload)
     chat.say(HELP.format(me=session.me))
     await scheduler.start()
     if every:
