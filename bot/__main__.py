@@ -8,11 +8,16 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__, commands
 from .core.config import check_window, parse_duration
 from .core.errors import QuizError
 from .settings import Settings
+
+if TYPE_CHECKING:  # the app pulls in the scheduler and database: imported only when a command needs them
+    from .app import App
+    from .core.records import ChannelRecord
 
 CONSOLE_COMMUNITY, RUN_CHANNEL, PLAY_CHANNEL = "local", "terminal", "play"
 DEFAULT_EVERY = 180  # console with no schedule: a question at once, then every three minutes
@@ -213,19 +218,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             window=window,
             rounds=args.rounds,
             interactive=sys.stdin.isatty(),
+            reload=app.reload_bank,
         )
     return 0
 
 
-async def _ensure_schedule(app: object, channel: object, cron: str, tz: str, window: int | None) -> None:
-    from .app import App
-    from .core.records import ChannelRecord
-
-    assert isinstance(app, App) and isinstance(channel, ChannelRecord)
+async def _ensure_schedule(app: App, channel: ChannelRecord, cron: str, tz: str, window: int | None) -> None:
+    """Add the configured console schedule unless the same one is stored already."""
     existing = await app.admin.schedules(channel)
-    if not any(
-        s.cron == " ".join(cron.split()) and s.timezone == tz and s.channel_id == channel.id for s in existing
-    ):
+    wanted = " ".join(cron.split())
+    if not any(s.cron == wanted and s.timezone == tz and s.channel_id == channel.id for s in existing):
         sid, nxt = await app.admin.add_schedule(
             channel, cron, tz, f"{window}s" if window else None, admin=True
         )

@@ -88,11 +88,14 @@ def test_play_reads_answers_from_stdin_and_stores_them(tmp_path: Path) -> None:
 
 
 def test_run_console_several_people_answer_and_the_round_is_revealed(tmp_path: Path) -> None:
-    out = quizbot("run", "--window", "6s", "--every", "1h", tmp=tmp_path, stdin="alice b\nbob a\nalice a\n")
+    out = quizbot(
+        "run", "--window", "6s", "--every", "1h", tmp=tmp_path, stdin="alice b\nbob a\nalice a\n/reload\n"
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("=== Question") == 1
     assert "alice: recorded" in out.stdout and "bob: recorded" in out.stdout
     assert "already answered" in out.stdout
+    assert "bank reloaded: 6 questions" in out.stdout
     assert "--- Answer to #1" in out.stdout and "(2 in all)" in out.stdout
 
 
