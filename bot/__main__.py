@@ -160,6 +160,7 @@ async def _play(args: argparse.Namespace, settings: Settings) -> int:
     user = args.user or _login()
     chat = ConsoleChat(sys.stdout, me=user, how="type a letter")
     async with assemble(settings, chat, "console") as app:
+        await app.service.resume()  # a quiz cut short last time is closed and revealed first
         channel = await app.service.channel(CONSOLE_COMMUNITY, PLAY_CHANNEL)
         await play(
             app.service,
@@ -218,6 +219,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             window=window,
             rounds=args.rounds,
             interactive=sys.stdin.isatty(),
+            start=app.start,
             reload=app.reload_bank,
         )
     return 0

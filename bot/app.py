@@ -30,6 +30,14 @@ class App:
     admin: Admin
     scheduler: Scheduler
 
+    async def start(self) -> int:
+        """Resume open rounds and start the schedules; call once the platform can post and read."""
+        resumed = await self.service.resume()
+        if resumed:
+            log.info("resumed %d open question(s)", resumed)
+        await self.scheduler.start()
+        return resumed
+
     def reload_bank(self) -> str:
         """Load the bank again; on any error keep the current bank and raise BankError saying why."""
         bank = load_bank(self.settings.questions)
@@ -41,7 +49,7 @@ class App:
 async def assemble(
     settings: Settings, chat: Chat, platform: str, bank: Bank | None = None
 ) -> AsyncIterator[App]:
-    """Build every part, resume open rounds, and tear down in order."""
+    """Build every part (call `App.start` when the platform is ready) and tear down in order."""
     bank = bank or load_bank(settings.questions)
     store = await SqliteStore.open(settings.db_path)
     writer = AnswerWriter(store.db)
@@ -53,9 +61,6 @@ async def assemble(
     )
     app = App(settings, store, writer, service, admin, scheduler)
     try:
-        resumed = await service.resume()
-        if resumed:
-            log.info("resumed %d open question(s)", resumed)
         yield app
     finally:
         scheduler.shutdown()

@@ -136,11 +136,16 @@ class QuizService:
         self._track(rnd, channel)
         return rnd
 
-    def _track(self, rnd: Round, channel: ChannelRecord) -> None:
+    def _track(self, rnd: Round, channel: ChannelRecord, *, arm: bool = True) -> _Live:
         live = _Live(rnd, channel)
         assert rnd.message_ref is not None
         self._live[rnd.message_ref] = live
-        live.timer = asyncio.get_running_loop().create_task(self._close_later(rnd))
+        if arm:
+            self._arm(live)
+        return live
+
+    def _arm(self, live: _Live) -> None:
+        live.timer = asyncio.get_running_loop().create_task(self._close_later(live.round))
 
     async def _close_later(self, rnd: Round) -> None:
         delay = (rnd.closes_at or 0) - self.clock()
@@ -246,7 +251,7 @@ class QuizService:
 
     async def resume(self) -> int:
         """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not."""
-        resumed = 0
+        recovering: list[_Live] = []
         for rec in await self.store.rounds_in([RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]):
             channel = await self.store.channel_by_id(rec.channel_id)
             if rec.state is RoundState.PENDING:
@@ -266,10 +271,12 @@ class QuizService:
             if rec.state is RoundState.CLOSED:
                 await self._reveal(rnd, channel)
                 continue
-            await self._recover_answers(rnd, channel)
-            self._track(rnd, channel)  # the timer closes it at once if it is already due
-            resumed += 1
-        return resumed
+            # Registered before the marks are read, so live events meanwhile are recorded too.
+            recovering.append(self._track(rnd, channel, arm=False))
+        for live in recovering:
+            await self._recover_answers(live.round, live.channel)
+            self._arm(live)  # closes at once when the round is already due
+        return len(recovering)
 
     async def _recover_answers(self, rnd: Round, channel: ChannelRecord) -> None:
         assert rnd.message_ref is not None and rnd.closes_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import shlex
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ...core.admin import Admin
 from ...core.boards import leaderboard, parse_period, player_stats
@@ -145,12 +145,13 @@ async def run_console(
     window: int | None,
     rounds: int | None,
     interactive: bool,
+    start: Callable[[], Awaitable[object]],
     reload: Callable[[], str] | None = None,
 ) -> None:
     """Run until /quit, end of input (after open questions close), or `rounds` reveals."""
     session = ConsoleSession(service, admin, chat, channel, reload)
+    await start()
     chat.say(HELP.format(me=session.me))
-    await scheduler.start()
     if every:
         try:  # ask at once, so a newcomer sees a question within a second
             await service.ask(channel, window=window)
