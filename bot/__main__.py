@@ -186,6 +186,10 @@ def _login() -> str:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     platform = args.platform or settings.default_platform()
+    if platform == "discord":
+        from .adapters.discord.run import run_discord
+
+        return await run_discord(settings)
     if platform != "console":
         print(
             f"quizbot: the {platform} adapter is not part of this build yet; "

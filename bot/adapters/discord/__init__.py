@@ -1,0 +1,1 @@
+"""Discord: discord.py client, slash commands, raw reaction listener, embeds."""

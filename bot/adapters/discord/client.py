@@ -1,0 +1,83 @@
+"""The discord.py client: fewest intents, no message cache, reactions straight to the core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+from discord import app_commands
+
+from ...core.errors import QuizError
+from ...core.service import QuizService
+from . import render
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Guilds (channels, roles) and guild reactions: no privileged intent, no message content."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_reactions = True
+    return wanted
+
+
+class QuizClient(discord.Client):
+    """Routes raw reaction events to the service; the open-round map lives in the core."""
+
+    def __init__(self, *, guild_ready_timeout: float = 2.0) -> None:
+        super().__init__(
+            intents=intents(),
+            max_messages=None,  # reactions never touch discord.py's message cache
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            allowed_mentions=render.NO_PINGS,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.tree = app_commands.CommandTree(self)
+        self.service: QuizService | None = None
+        self.on_first_ready: Callable[[], Awaitable[object]] | None = None
+        self.on_roles: Callable[[str, str, list[str], str, str], Awaitable[None]] | None = None
+        self._started = False
+        self._role_synced: set[tuple[int, int]] = set()
+
+    async def on_ready(self) -> None:
+        """First READY: start the app (resume rounds, schedules). Later READYs are reconnects."""
+        log.info("connected to Discord as %s in %d server(s)", self.user, len(self.guilds))
+        if self._started:
+            return
+        self._started = True
+        if self.on_first_ready is not None:
+            await self.on_first_ready()
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        option = render.EMOJI_OPTION.get(str(payload.emoji))
+        if option is None or self.service is None or payload.guild_id is None:
+            return
+        member = payload.member
+        if payload.user_id == getattr(self.user, "id", None) or (member is not None and member.bot):
+            return
+        name = member.display_name if member is not None else str(payload.user_id)
+        try:
+            outcome = self.service.answer(str(payload.message_id), str(payload.user_id), name, option)
+        except QuizError as exc:
+            log.debug("reaction on %s ignored: %s", payload.message_id, exc)
+            return
+        if outcome is not None and member is not None and self.on_roles is not None:
+            key = (payload.guild_id, payload.user_id)
+            if key not in self._role_synced and len(member.roles) > 1:
+                self._role_synced.add(key)
+                roles = [str(r.id) for r in member.roles if not r.is_default()]
+                await self.on_roles(
+                    str(payload.guild_id), str(payload.channel_id), roles, str(payload.user_id), name
+                )
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        option = render.EMOJI_OPTION.get(str(payload.emoji))
+        if option is None or self.service is None or payload.user_id == getattr(self.user, "id", None):
+            return
+        try:
+            self.service.withdraw(str(payload.message_id), str(payload.user_id), option)
+        except QuizError as exc:
+            log.debug("reaction removal on %s ignored: %s", payload.message_id, exc)
