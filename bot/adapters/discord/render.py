@@ -27,6 +27,21 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _fit(lines: list[str], total: int) -> str:
+    """Whole lines within a field's limit, then how many were left out."""
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        line = _cut(line, 200)
+        if used + len(line) + 1 > _FIELD - 30:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    if total > len(shown):
+        shown.append(f"…and {total - len(shown)} more")
+    return "\n".join(shown)
+
+
 def question(view: QuestionView) -> discord.Embed:
     """The posted question: stage, difficulty, prompt, lettered options, close time."""
     q = view.question
