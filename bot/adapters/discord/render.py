@@ -82,10 +82,7 @@ def reveal(view: RevealView) -> discord.Embed:
             f"{n}. {safe(w.name)} +{w.points} ({w.at - view.posted_at:.1f}s)"
             for n, w in enumerate(winners, 1)
         ]
-        shown = lines[:20]
-        if len(lines) > len(shown):
-            shown.append(f"…and {len(lines) - len(shown)} more")
-        embed.add_field(name="Right, fastest first", value=_cut("\n".join(shown), _FIELD), inline=False)
+        embed.add_field(name="Right, fastest first", value=_fit(lines[:20], len(lines)), inline=False)
     else:
         embed.add_field(
             name="Right", value="Nobody this time." if sum(tally) else "No answers.", inline=False
