@@ -9,7 +9,7 @@ import signal
 import discord
 import yarl
 
-from ...app import assemble
+from ...app import App, assemble
 from ...core.errors import QuizError
 from ...settings import Settings
 from .chat import DiscordChat
@@ -27,35 +27,58 @@ def point_at(api_url: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-async def run_discord(settings: Settings, *, guild_ready_timeout: float = 2.0) -> int:
-    """Run until the client closes (SIGINT/SIGTERM close it cleanly)."""
-    if settings.discord_token is None:
-        raise QuizError("DISCORD_TOKEN is not set; create a bot token (README 'Discord') and export it")
-    point_at(settings.discord_api_url, settings.discord_gateway_url)
-    client = QuizClient(guild_ready_timeout=guild_ready_timeout)
-    async with assemble(settings, DiscordChat(client), "discord") as app:
-        client.service = app.service
+class DiscordBot:
+    """The assembled Discord bot: `run()` until `close()`."""
 
-        async def first_ready() -> None:
-            await app.start()
-            synced = await client.tree.sync()
-            log.info("slash commands synced: %d", len(synced))
+    def __init__(self, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
+        if settings.discord_token is None:
+            raise QuizError("DISCORD_TOKEN is not set; create a bot token (README 'Discord') and export it")
+        self.settings = settings
+        self.client = QuizClient(guild_ready_timeout=guild_ready_timeout)
+        self.app: App | None = None
+        self.ready = asyncio.Event()
 
-        async def roles(guild: str, channel: str, role_ids: list[str], player: str, name: str) -> None:
-            record = await app.service.channel(guild, channel)
-            await app.admin.sync_role_member(record, role_ids, player, name)
+    async def run(self) -> None:
+        """Connect, start the app on the first READY, and serve until closed."""
+        point_at(self.settings.discord_api_url, self.settings.discord_gateway_url)
+        token = self.settings.discord_token
+        assert token is not None
+        async with assemble(self.settings, DiscordChat(self.client), "discord") as app:
+            self.app = app
+            self.client.service = app.service
+            self.client.on_first_ready = self._first_ready
+            self.client.on_roles = self._roles
+            build(self.client.tree, app)
+            try:
+                async with self.client:
+                    await self.client.start(token.get_secret_value())
+            except discord.LoginFailure:
+                raise QuizError(
+                    "Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal"
+                ) from None
 
-        client.on_first_ready = first_ready
-        client.on_roles = roles
-        build(client.tree, app)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))
-        try:
-            async with client:
-                await client.start(settings.discord_token.get_secret_value())
-        except discord.LoginFailure:
-            raise QuizError(
-                "Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal"
-            ) from None
+    async def _first_ready(self) -> None:
+        assert self.app is not None
+        await self.app.start()
+        synced = await self.client.tree.sync()
+        log.info("slash commands synced: %d", len(synced))
+        self.ready.set()
+
+    async def _roles(self, guild: str, channel: str, role_ids: list[str], player: str, name: str) -> None:
+        assert self.app is not None
+        record = await self.app.service.channel(guild, channel)
+        await self.app.admin.sync_role_member(record, role_ids, player, name)
+
+    async def close(self) -> None:
+        """Disconnect; open rounds resume at the next start."""
+        await self.client.close()
+
+
+async def run_discord(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM, which close the connection cleanly."""
+    bot = DiscordBot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    await bot.run()
     return 0

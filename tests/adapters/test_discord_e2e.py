@@ -1,0 +1,229 @@
+"""The real discord.py client running quizbot against the loopback Discord test server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.discord.render import OPTION_EMOJI
+from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub
+from tests.servers.discord import DiscordTestServer
+
+A, B, C = OPTION_EMOJI[:3]
+
+
+def text(bodies: list[dict[str, Any]]) -> str:
+    """Everything a user would read in a set of interaction response bodies."""
+    out = []
+    for body in bodies:
+        data = body.get("data", body) or {}
+        out.append(data.get("content") or "")
+        for embed in data.get("embeds") or []:
+            out += [embed.get("title") or "", embed.get("description") or ""]
+            out += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(out)
+
+
+def ephemeral(bodies: list[dict[str, Any]]) -> bool:
+    return any(((b.get("data", b) or {}).get("flags") or 0) & 64 for b in bodies)
+
+
+async def command(
+    server: DiscordTestServer,
+    name: str,
+    options: list[dict[str, Any]] | None = None,
+    *,
+    count: int = 1,
+    **kw: Any,
+) -> list[dict[str, Any]]:
+    iid = await server.interact(name, options, **kw)
+    return await server.wait_for_response(iid, count=count)
+
+
+async def quiz_now(server: DiscordTestServer, **values: object) -> dict[str, Any]:
+    before = len(server.channel_messages(QUIZ_CHANNEL))
+    bodies = await command(server, "quiz", sub("now", **values), count=2)  # deferred, then the follow-up
+    assert "is up" in text(bodies) and ephemeral(bodies)
+    (msg,) = (await server.wait_for_messages(QUIZ_CHANNEL, before + 1))[before:]
+    return msg
+
+
+def correct_emoji(msg: dict[str, Any]) -> str:
+    """The fixture bank's answer for the posted question, found from its prompt."""
+    from bot.core.bank_loader import load_bank
+    from tests.conftest import FIXTURE_BANK
+
+    bank = load_bank([FIXTURE_BANK])
+    prompt = msg["embeds"][0]["description"].split("\n\n")[0]
+    question = next(q for q in bank.questions.values() if q.prompt == prompt)
+    return OPTION_EMOJI[question.answer_index]
+
+
+async def until(predicate: Any, timeout: float = 5) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+async def test_commands_register_and_a_question_round_trips(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+        names = {c["name"] for cmds in server.registered_commands.values() for c in cmds}
+        assert names == {"quiz", "lookup", "leaderboard", "stats", "team", "competition"}
+        msg = await quiz_now(server, stage="eda")
+        embed = msg["embeds"][0]
+        assert embed["title"] == "Question #1" and msg["allowed_mentions"]["parse"] == []
+        mid = int(msg["id"])
+        await until(lambda: len(server.reactions.get(mid, {})) == 3)  # the bot adds one letter per option
+        right = correct_emoji(msg)
+        wrong = next(e for e in (A, B, C) if e != right)
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5001, right, name="ann")
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5002, wrong, name="bo")
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5002, right, name="bo")  # a second answer: ignored
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5003, "👍", name="cy")  # not an option
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5004, right, name="robot", bot=True)  # bots never count
+        assert bot.app is not None
+        await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 2)
+        assert await bot.app.service.close_round(1)
+        reveal = (await server.wait_for_messages(QUIZ_CHANNEL, 2))[1]
+        assert reveal["message_reference"]["message_id"] in (mid, str(mid))
+        shown = text([{"data": reveal}])
+        assert f"Answer to #1: {right}" in shown and "(2 in all)" in shown
+        assert "1. ann +" in shown and "bo +" not in shown
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5005, right, name="late")  # closed: ignored
+        board = await command(server, "leaderboard", user_id=5001, username="ann")
+        assert "1.** ann" in text(board)
+
+
+async def test_admin_commands_are_refused_to_members_and_errors_are_ephemeral(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    async with running_bot(server, tmp_path / "db.sqlite3"):
+        refused = await command(server, "quiz", sub("config", setting="answer_window", value="2m"))
+        assert "only server admins" in text(refused) and ephemeral(refused)
+        bad = await command(
+            server, "quiz", sub("config", setting="answer_window", value="soon"), permissions=MANAGE_GUILD
+        )
+        assert "'soon' is not a duration" in text(bad) and ephemeral(bad)
+        ok = await command(
+            server, "quiz", sub("config", setting="answer_window", value="2m"), permissions=MANAGE_GUILD
+        )
+        assert "answer_window**: 120s" in text(ok)
+        cron = [{"type": 2, "name": "schedule", "options": sub("add", cron="0 9 * *", timezone="UTC")}]
+        wrong = await command(server, "quiz", cron, permissions=MANAGE_GUILD)
+        assert "has 4 fields" in text(wrong) and ephemeral(wrong)
+        unknown = await command(server, "quiz", sub("now", stage="quantum"))
+        assert "unknown stage 'quantum'" in text(unknown) and ephemeral(unknown)
+
+
+async def test_anti_copy_removes_recorded_reactions(server: DiscordTestServer, tmp_path: Path) -> None:
+    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+        await command(
+            server, "quiz", sub("config", setting="remove_reactions", value="on"), permissions=MANAGE_GUILD
+        )
+        msg = await quiz_now(server)
+        mid = int(msg["id"])
+        await until(lambda: len(server.reactions.get(mid, {})) >= 2)
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5001, A, name="ann")
+        await until(lambda: 5001 not in server.reactions[mid].get(A, []))
+        assert bot.app is not None
+        await bot.app.service.close_round(1)
+        reveal = (await server.wait_for_messages(QUIZ_CHANNEL, 2))[1]
+        assert "(1 in all)" in text([{"data": reveal}])
+
+
+async def test_restart_reads_missed_reactions_across_pages_and_reveals_once(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(server, db):
+        msg = await quiz_now(server, stage="training")
+        mid = int(msg["id"])
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5001, A, name="ann")
+        await until(lambda: _answers(db) == 1)
+    for user in range(6000, 6150):  # answered while the bot was down: two pages of reaction users
+        server.add_reaction_silently(QUIZ_CHANNEL, mid, user, B)
+    with sqlite3.connect(db) as conn:  # and the round's time ran out meanwhile
+        conn.execute("UPDATE rounds SET posted_at = posted_at - 1000")
+    async with running_bot(server, db):
+        reveal = (await server.wait_for_messages(QUIZ_CHANNEL, 2))[1]
+        assert "(151 in all)" in text([{"data": reveal}])
+    async with running_bot(server, db):  # a third start reveals nothing again
+        await asyncio.sleep(0.3)
+    assert len([m for m in server.channel_messages(QUIZ_CHANNEL) if m.get("message_reference")]) == 1
+    assert _answers(db) == 151
+
+
+async def test_reconnect_mid_round_loses_no_answer(server: DiscordTestServer, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(server, db) as bot:
+        msg = await quiz_now(server)
+        mid = int(msg["id"])
+        await server.drop_connection(resumable=True)
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5001, A, name="ann")  # sent while disconnected: replayed
+        await server.wait_connected()
+        assert server.resume_count >= 1
+        assert bot.app is not None
+        await until(lambda: bool(bot.app.service.open_rounds()[0].answers))
+
+
+async def test_rate_limited_post_is_retried_and_a_failed_post_is_never_repeated(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(server, db):
+        server.rate_limit_next("POST", rf"/channels/{QUIZ_CHANNEL}/messages$", retry_after=0.05)
+        await quiz_now(server)
+        assert len(server.channel_messages(QUIZ_CHANNEL)) == 1
+        server.fail_next("POST", rf"/channels/{QUIZ_CHANNEL}/messages$", status=500, times=20)
+        failed = await command(server, "quiz", sub("now"), count=2)
+        assert "Discord refused the post (500)" in text(failed)
+    with sqlite3.connect(db) as conn:
+        states = [r[0] for r in conn.execute("SELECT state FROM rounds ORDER BY id")]
+    assert states == ["open", "failed"]
+    async with running_bot(server, db):
+        await asyncio.sleep(0.2)
+    assert len(server.channel_messages(QUIZ_CHANNEL)) == 1  # the failed question is never posted later
+
+
+async def test_lookup_with_autocomplete_stats_teams_and_competitions(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    async with running_bot(server, tmp_path / "db.sqlite3"):
+        suggestions = await command(
+            server, "lookup", [{"type": 3, "name": "term", "value": "wrang", "focused": True}], type=4
+        )
+        choices = suggestions[0]["data"]["choices"]
+        assert choices[0]["name"] == "Amazon SageMaker Data Wrangler"
+        card = await command(
+            server, "lookup", [{"type": 3, "name": "term", "value": "sagmaker data wrangler"}]
+        )
+        assert "Amazon SageMaker Data Wrangler" in text(card) and not ephemeral(card)
+        made = await command(
+            server, "team", sub("create", name="@everyone Red"), user_id=5001, username="ann"
+        )
+        assert "Team **@\u200beveryone Red** created" in text(made)
+        await command(server, "team", sub("join", name="@everyone red"), user_id=5002, username="bo")
+        listed = await command(server, "team", sub("list"))
+        assert "2 members" in text(listed)
+        start = await command(
+            server, "competition", sub("start", name="Cup", ends="2h"), permissions=MANAGE_GUILD
+        )
+        assert "Competition started" in text(start)
+        end = await command(server, "competition", sub("end", name="Cup"), count=2, permissions=MANAGE_GUILD)
+        assert "has ended" in text(end)
+        final = server.channel_messages(QUIZ_CHANNEL)[-1]
+        assert "Cup (final)" in json.dumps(final["embeds"])
+        stats = await command(server, "stats", user_id=5009, username="nobody")
+        assert "no answers from" in text(stats) and ephemeral(stats)
+
+
+def _answers(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM answers").fetchone()[0])
