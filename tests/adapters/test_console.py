@@ -58,9 +58,9 @@ async def test_console_commands_answer_and_report_errors(tmp_path: Path) -> None
         await session.handle("/lookup data wrangler")
         assert "Amazon SageMaker Data Wrangler  [service]" in out.getvalue()
         await session.handle("/schedule add '0 9 * * 1-5' Europe/Berlin 10m")
-        assert "Schedule #1 added; next:" in out.getvalue()
+        assert "Schedule #1 added: `0 9 * * 1-5` Europe/Berlin; next:" in out.getvalue()
         await session.handle("/schedule add '0 9 * *' UTC")
         assert "has 4 fields" in out.getvalue()
         await session.handle("/frobnicate")
-        assert "unknown command /frobnicate" in out.getvalue()
+        assert "unknown command 'frobnicate'; try: help" in out.getvalue()
         assert await session.handle("/quit") is False

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from ...core.bank_schema import LETTERS
 from ...core.config import ChannelConfig
-from ...core.records import ScheduleRecord
+from ...core.records import ScheduleRecord, TeamRecord
 from ...core.views import LeaderboardView, LookupHit, QuestionView, RevealView, StatsView
+from .. import text_commands as tc
 
 WIDTH = 78
 
@@ -143,3 +144,35 @@ def schedules(rows: list[ScheduleRecord]) -> str:
         + (" (paused)" if s.paused else "")
         for s in rows
     )
+
+
+def teams(rows: list[TeamRecord]) -> str:
+    """Teams as lines."""
+    if not rows:
+        return "No teams yet; /team create NAME starts one."
+    return "\n".join(f"  {t.name}: {t.members} member{'s' if t.members != 1 else ''}" for t in rows)
+
+
+def reply(result: tc.Reply, names: dict[str, str]) -> str:
+    """Any text-command reply as terminal text ('' when the core already printed, as for a new question)."""
+    match result:
+        case tc.Text(text=text):
+            return text
+        case tc.Asked():
+            return ""
+        case tc.Board(view=view):
+            return board(view)
+        case tc.Stats(view=view):
+            return stats(view)
+        case tc.Found(query=query, hits=hits):
+            return lookup(query, hits, names)
+        case tc.Settings(config=cfg):
+            return config(cfg)
+        case tc.Schedules(rows=rows):
+            return schedules(rows)
+        case tc.Teams(rows=rows):
+            return teams(rows)
+        case tc.Competition(record=comp):
+            end = datetime.fromtimestamp(comp.ends_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            return f"Competition {comp.name} started; it ends {end}."
+    return ""

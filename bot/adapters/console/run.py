@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import shlex
 from collections.abc import Awaitable, Callable
 
 from ...core.admin import Admin
-from ...core.boards import leaderboard, parse_period, player_stats
 from ...core.errors import QuizError
 from ...core.records import ChannelRecord
 from ...core.service import QuizService
 from ...scheduling import Scheduler
+from ..text_commands import Caller, Settings, TextCommands, split
 from . import render
 from .chat import ConsoleChat
 from .lines import LineReader
@@ -21,6 +20,7 @@ from .play import parse_letter
 HELP = """Answer: NAME LETTER (e.g. 'alice b'), or just a letter to answer as {me}.
 Commands: /now [stage] [difficulty]   /lookup WORDS   /leaderboard [all|week|month|competition] [teams]
           /stats [NAME]   /config [KEY VALUE]   /schedule add 'CRON' ZONE [WINDOW] | list | remove ID
+          /team create|join|leave|list   /competition start NAME ENDS|end|standings
           /reload (the question bank)   /help   /quit"""
 
 
@@ -41,6 +41,7 @@ class ConsoleSession:
         self.chat = chat
         self.channel = channel
         self.me = getpass.getuser() or "you"
+        self.commands = TextCommands(service, admin, service.clock)
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the user asked to quit."""
@@ -72,65 +73,28 @@ class ConsoleSession:
         self.chat.say(f"  {name}: {outcome.value if outcome else 'too late'}")
 
     async def _command(self, text: str) -> bool:
-        try:
-            words = shlex.split(text)
-        except ValueError as exc:
-            self.chat.say(f"! {exc}")
-            return True
-        cmd, args = (words[0].lower(), words[1:]) if words else ("help", [])
-        svc, ch, say = self.service, self.channel, self.chat.say
+        words = split(text)
+        cmd = words[0].lower() if words else "help"
         if cmd in ("quit", "exit"):
             return False
         if cmd == "help":
-            say(HELP.format(me=self.me))
-        elif cmd == "now":
-            await svc.ask(ch, stage=args[0] if args else None, difficulty=args[1] if len(args) > 1 else None)
-        elif cmd == "lookup":
-            names = {k: e.name for k, e in svc.bank.glossary.items()}
-            say(render.lookup(" ".join(args), svc.lookup(" ".join(args)), names))
-        elif cmd == "leaderboard":
-            period = parse_period(next((a for a in args if a != "teams"), "all"))
-            view = await leaderboard(
-                svc.store, ch.community_id, period=period, at=svc.clock(), teams="teams" in args
-            )
-            say(render.board(view))
-        elif cmd == "stats":
-            who = " ".join(args) or self.me
-            say(
-                render.stats(
-                    await player_stats(svc.store, svc.bank, ch.community_id, who.lower(), svc.clock())
-                )
-            )
-        elif cmd == "config":
-            if len(args) >= 2:
-                await self.admin.set_config(ch, args[0], " ".join(args[1:]), admin=True)
-                self.channel = ch = await svc.store.channel_by_id(ch.id)
-            say(render.config(ch.config))
-        elif cmd == "schedule":
-            await self._schedule(args)
+            self.chat.say(HELP.format(me=self.me))
         elif cmd == "reload" and self.reload is not None:
             try:
-                say(self.reload())
+                self.chat.say(self.reload())
             except QuizError as exc:
-                say(f"! kept the current bank ({len(svc.bank.questions)} questions): {exc}")
+                self.chat.say(
+                    f"! kept the current bank ({len(self.service.bank.questions)} questions): {exc}"
+                )
         else:
-            say(f"! unknown command /{cmd}; /help lists them")
+            caller = Caller(self.channel, self.me, self.me, admin=True)  # the terminal's user owns the bot
+            reply = await self.commands.run(words, caller)
+            if isinstance(reply, Settings):
+                self.channel = await self.service.store.channel_by_id(self.channel.id)
+            shown = render.reply(reply, {k: e.name for k, e in self.service.bank.glossary.items()})
+            if shown:
+                self.chat.say(shown)
         return True
-
-    async def _schedule(self, args: list[str]) -> None:
-        sub = args[0].lower() if args else "list"
-        if sub == "add" and len(args) >= 3:
-            sid, nxt = await self.admin.add_schedule(
-                self.channel, args[1], args[2], args[3] if len(args) > 3 else None, admin=True
-            )
-            self.chat.say(f"Schedule #{sid} added; {nxt}")
-        elif sub == "remove" and len(args) == 2 and args[1].lstrip("#").isdigit():
-            await self.admin.remove_schedule(self.channel, int(args[1].lstrip("#")), admin=True)
-            self.chat.say("Removed.")
-        elif sub == "list":
-            self.chat.say(render.schedules(await self.admin.schedules(self.channel)))
-        else:
-            self.chat.say("! usage: /schedule add 'CRON' ZONE [WINDOW] | list | remove ID")
 
 
 async def run_console(

@@ -1,0 +1,186 @@
+"""Core views as Block Kit (pure: no network). User text is escaped, so it can never mention anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.config import ChannelConfig
+from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
+from ...core.views import LeaderboardView, LookupHit, QuestionView, RevealView, StatsView
+
+OPTION_EMOJI = ("one", "two", "three", "four", "five")  # Slack's number emoji names
+EMOJI_OPTION = {name: i for i, name in enumerate(OPTION_EMOJI)}
+Blocks = list[dict[str, Any]]
+_SECTION = 3000
+
+
+def safe(text: str) -> str:
+    """Escape Slack's control characters: '<!channel>' and '<@U1>' cannot be formed from user text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int = _SECTION) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 2000)}]}
+
+
+def letter(i: int) -> str:
+    """An option's emoji as Slack shows it."""
+    return f":{OPTION_EMOJI[i]}:"
+
+
+def question(view: QuestionView) -> tuple[str, Blocks]:
+    """Fallback text and blocks for a posted question."""
+    q = view.question
+    closes = int(view.closes_at)
+    options = "\n".join(f"{letter(i)} {safe(o.text)}" for i, o in enumerate(q.options))
+    when = f"<!date^{closes}^{{time}}|{closes}>"
+    blocks: Blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Question #{view.round_id}"}},
+        _context(f"*{safe(view.stage_name)}* · {q.difficulty.value} · closes {when}"),
+        _section(safe(q.prompt)),
+        _section(options),
+        _context("React with a number to answer. One answer per person; speed earns a bonus."),
+    ]
+    return f"Question #{view.round_id}: {q.prompt}", blocks
+
+
+def reveal(view: RevealView) -> tuple[str, Blocks]:
+    """Fallback text and blocks for the reveal."""
+    q, right = view.question, view.question.answer_index
+    title = f"Answer to #{view.round_id}: {letter(right)} {safe(q.options[right].text)}"
+    blocks: Blocks = [_section(f"*{title}*\n{safe(q.explanation)}")]
+    others = [f"{letter(i)} {safe(o.why)}" for i, o in enumerate(q.options) if i != right and o.why]
+    if others:
+        blocks.append(_section("*Why not the others*\n" + "\n".join(others)))
+    tally = view.tally
+    blocks.append(
+        _context(
+            "Answers: "
+            + "  ".join(f"{letter(i)} {n}" for i, n in enumerate(tally))
+            + f"  ({sum(tally)} in all)"
+        )
+    )
+    winners = view.winners
+    if winners:
+        lines = [
+            f"{n}. {safe(w.name)} +{w.points} ({w.at - view.posted_at:.1f}s)"
+            for n, w in enumerate(winners[:25], 1)
+        ]
+        if len(winners) > 25:
+            lines.append(f"…and {len(winners) - 25} more")
+        blocks.append(_section("*Right, fastest first*\n" + "\n".join(lines)))
+    else:
+        blocks.append(_section("Nobody got it this time." if sum(tally) else "No answers this time."))
+    return f"Answer to #{view.round_id}: {q.options[right].text}", blocks
+
+
+def board(view: LeaderboardView) -> tuple[str, Blocks]:
+    """A leaderboard."""
+    lines = [
+        f"*{s.rank}.* {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)" for s in view.rows
+    ]
+    if view.me is not None:
+        s = view.me
+        lines += ["…", f"*{s.rank}.* {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)"]
+    return view.title, [_section(f"*{safe(view.title)}*\n" + ("\n".join(lines) or "No scores yet."))]
+
+
+def stats(view: StatsView) -> tuple[str, Blocks]:
+    """One player's record."""
+    pct = f"{100 * view.correct / view.answered:.0f}%" if view.answered else "-"
+    rank = f"#{view.rank}" if view.rank else "unranked"
+    head = (
+        f"*Stats: {safe(view.name)}*\n{view.points} pts ({rank}) · {view.correct}/{view.answered} right ({pct}) · "
+        f"streak {view.streak} (best {view.best_streak})"
+    )
+    blocks: Blocks = [_section(head)]
+    for title, rows in (("By stage", view.by_stage), ("By service", view.by_service)):
+        if rows:
+            text = "\n".join(f"{a.name}: {a.correct}/{a.answered} ({100 * a.ratio:.0f}%)" for a in rows)
+            blocks.append(_section(f"*{title}*\n{text}"))
+    if view.weakest_stage:
+        blocks.append(
+            _context(f"Weakest stage: {view.weakest_stage.name}; try `/quiz now {view.weakest_stage.key}`")
+        )
+    return f"Stats: {view.name}", blocks
+
+
+def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> tuple[str, Blocks]:
+    """The best match in full, and buttons for the next few (Slack has no autocomplete)."""
+    if not hits:
+        text = f"Nothing in the glossary matches “{safe(query)}”. Try a service (Clarify), a stage (EDA) or words (detect bias)."
+        return text, [_section(text)]
+    top, e = hits[0], hits[0].entry
+    lines = [f"*{safe(e.name)}* ({e.kind.value})", safe(e.definition)]
+    if top.stages:
+        lines.append("*Stages:* " + ", ".join(names.get(s, s) for s in top.stages))
+    if top.services:
+        lines.append("*Services:* " + ", ".join(names.get(s, s) for s in top.services))
+    if e.analogy:
+        lines.append(f"*Analogy:* {safe(e.analogy)}")
+    if e.note:
+        lines.append(f"*Note:* {safe(e.note)}")
+    if e.docs:
+        lines.append(f"<{e.docs}|AWS documentation>")
+    lines.append(f"Questions in the bank: {top.questions}")
+    blocks: Blocks = [_section("\n".join(lines))]
+    if len(hits) > 1:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "lookup_more",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"lookup_pick_{i}",
+                        "value": h.entry.id,
+                        "text": {"type": "plain_text", "text": _cut(h.entry.name, 75)},
+                    }
+                    for i, h in enumerate(hits[1:5])
+                ],
+            }
+        )
+    return e.name, blocks
+
+
+def config(cfg: ChannelConfig) -> str:
+    """A channel's settings."""
+    s = cfg.scoring
+    return (
+        f"*Channel settings*\nanswer_window: {cfg.answer_window}s · allow_changes: {'on' if cfg.allow_changes else 'off'}"
+        f" · remove_reactions: {'on' if cfg.remove_reactions else 'off'}\n"
+        f"stages: {', '.join(cfg.stages) or 'all'} · difficulties: {', '.join(cfg.difficulties) or 'all'}\n"
+        f"points easy/medium/hard: {s.points_easy}/{s.points_medium}/{s.points_hard} · speed_bonus: {s.speed_bonus}"
+        f" · streak_step/cap: {s.streak_step}/{s.streak_cap}"
+    )
+
+
+def schedules(rows: list[ScheduleRecord]) -> str:
+    """Schedules as lines."""
+    if not rows:
+        return "No schedules yet. Admins add one with `/quiz schedule add '0 9 * * 1-5' Europe/Berlin`."
+    return "\n".join(
+        f"#{s.id} <#{s.channel}> `{s.cron}` {s.timezone}, window {s.window or 'channel default'}"
+        + (" (paused)" if s.paused else "")
+        for s in rows
+    )
+
+
+def teams(rows: list[TeamRecord]) -> str:
+    """Teams as lines."""
+    if not rows:
+        return "No teams yet. Start one with `/quiz team create NAME`."
+    return "\n".join(f"*{safe(t.name)}*: {t.members} member{'s' if t.members != 1 else ''}" for t in rows)
+
+
+def competition(comp: CompetitionRecord) -> str:
+    """A competition's end."""
+    return f"*{safe(comp.name)}* runs until <!date^{int(comp.ends_at)}^{{date_short}} {{time}}|{int(comp.ends_at)}>."

@@ -1,0 +1,233 @@
+"""Typed text commands shared by the console and Slack: parse words, call the core, return a reply to render."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..core.admin import Admin
+from ..core.boards import leaderboard, parse_period, player_stats
+from ..core.config import ChannelConfig
+from ..core.errors import InvalidInputError
+from ..core.periods import Period
+from ..core.records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
+from ..core.rounds import Round
+from ..core.service import QuizService
+from ..core.views import LeaderboardView, LookupHit, StatsView
+
+USAGE = """now [stage] [difficulty]          post a question here now
+lookup WORDS                       look up a stage, service or concept
+leaderboard [all|week|month|competition] [teams] [NAME]
+stats [PLAYER]                     your record, or someone else's
+team create NAME | join NAME | leave | list
+competition start NAME ENDS | end [NAME] | standings [NAME]     (start/end: admins)
+config [SETTING VALUE]             show or change this channel's settings (admins)
+schedule add 'CRON' ZONE [WINDOW] | list | remove ID | pause ID | resume ID   (admins)"""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who typed the command, where."""
+
+    channel: ChannelRecord
+    player: str
+    name: str
+    admin: bool
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain message."""
+
+    text: str
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question was posted."""
+
+    round: Round
+
+
+@dataclass(frozen=True)
+class Board:
+    """A leaderboard to show."""
+
+    view: LeaderboardView
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A player's record to show."""
+
+    view: StatsView
+
+
+@dataclass(frozen=True)
+class Found:
+    """Lookup results to show."""
+
+    query: str
+    hits: list[LookupHit]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A channel's settings to show."""
+
+    config: ChannelConfig
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """Schedules to list."""
+
+    rows: list[ScheduleRecord]
+
+
+@dataclass(frozen=True)
+class Teams:
+    """Teams to list."""
+
+    rows: list[TeamRecord]
+
+
+@dataclass(frozen=True)
+class Competition:
+    """A competition that started."""
+
+    record: CompetitionRecord
+
+
+Reply = Text | Asked | Board | Stats | Found | Settings | Schedules | Teams | Competition
+
+
+def split(text: str) -> list[str]:
+    """Words, with quotes grouping ('0 9 * * 1-5'); a clear error for unbalanced quotes."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"could not read the command: {exc}") from None
+
+
+class TextCommands:
+    """One parser for every text-typed platform."""
+
+    def __init__(self, service: QuizService, admin: Admin, clock: Callable[[], float]) -> None:
+        self.service = service
+        self.admin = admin
+        self.clock = clock
+
+    async def run(self, words: list[str], who: Caller) -> Reply:
+        """Run one command given as words; raise QuizError with what to fix."""
+        if not words or words[0].lower() in ("help", "?"):
+            return Text(USAGE)
+        cmd, args = words[0].lower(), words[1:]
+        handler = getattr(self, f"_{cmd}", None)
+        if handler is None:
+            raise InvalidInputError(f"unknown command '{cmd}'; try: help")
+        result: Reply = await handler(args, who)
+        return result
+
+    async def _now(self, args: list[str], who: Caller) -> Reply:
+        stage: str | None = args[0] if args else None
+        difficulty = args[1].lower() if len(args) > 1 else None
+        if stage is not None and stage.lower() in ("easy", "medium", "hard") and difficulty is None:
+            difficulty = stage.lower()  # 'now hard' means any stage, hard
+            stage = None
+        return Asked(await self.service.ask(who.channel, stage=stage, difficulty=difficulty))
+
+    async def _lookup(self, args: list[str], who: Caller) -> Reply:
+        query = " ".join(args)
+        if not query:
+            raise InvalidInputError("lookup what? e.g. lookup A2I, lookup detect bias")
+        return Found(query, self.service.lookup(query, 5))
+
+    async def _leaderboard(self, args: list[str], who: Caller) -> Reply:
+        words = [a for a in args if a.lower() != "teams"]
+        period = parse_period(words[0]) if words else Period.ALL
+        name = " ".join(words[1:]) or None
+        view = await leaderboard(
+            self.service.store,
+            who.channel.community_id,
+            period=period,
+            at=self.clock(),
+            teams=len(words) != len(args),
+            competition=name,
+            viewer=who.player,
+        )
+        return Board(view)
+
+    async def _stats(self, args: list[str], who: Caller) -> Reply:
+        target = " ".join(args) or who.player
+        view = await player_stats(
+            self.service.store, self.service.bank, who.channel.community_id, target, self.clock()
+        )
+        return Stats(view)
+
+    async def _config(self, args: list[str], who: Caller) -> Reply:
+        if not args:
+            return Settings(who.channel.config)
+        if len(args) < 2:
+            raise InvalidInputError(f"give a value: config {args[0]} VALUE")
+        return Settings(
+            await self.admin.set_config(who.channel, args[0], " ".join(args[1:]), admin=who.admin)
+        )
+
+    async def _schedule(self, args: list[str], who: Caller) -> Reply:
+        sub = args[0].lower() if args else "list"
+        if sub == "list":
+            return Schedules(await self.admin.schedules(who.channel))
+        if sub == "add" and len(args) in (3, 4):
+            sid, nxt = await self.admin.add_schedule(
+                who.channel, args[1], args[2], args[3] if len(args) == 4 else None, admin=who.admin
+            )
+            return Text(f"Schedule #{sid} added: `{args[1]}` {args[2]}; {nxt}.")
+        if sub in ("remove", "pause", "resume") and len(args) == 2 and args[1].lstrip("#").isdigit():
+            number = int(args[1].lstrip("#"))
+            if sub == "remove":
+                await self.admin.remove_schedule(who.channel, number, admin=who.admin)
+            else:
+                await self.admin.pause_schedule(who.channel, number, sub == "pause", admin=who.admin)
+            return Text(f"Schedule #{number}: {sub}d." if sub != "remove" else f"Schedule #{number} removed.")
+        raise InvalidInputError(
+            "usage: schedule add 'CRON' ZONE [WINDOW] | list | remove ID | pause ID | resume ID"
+        )
+
+    async def _team(self, args: list[str], who: Caller) -> Reply:
+        sub, name = (args[0].lower() if args else "list"), " ".join(args[1:])
+        if sub == "list":
+            return Teams(await self.admin.teams(who.channel))
+        if sub == "create" and name:
+            team = await self.admin.create_team(who.channel, name, who.player, who.name)
+            return Text(f"Team {team.name} created; you are in it.", public=True)
+        if sub == "join" and name:
+            team = await self.admin.join_team(who.channel, name, who.player, who.name)
+            return Text(f"You joined {team.name}.")
+        if sub == "leave":
+            return Text(f"You left {await self.admin.leave_team(who.channel, who.player)}.")
+        raise InvalidInputError("usage: team create NAME | join NAME | leave | list")
+
+    async def _competition(self, args: list[str], who: Caller) -> Reply:
+        sub = args[0].lower() if args else "standings"
+        if sub == "start" and len(args) >= 3:
+            comp = await self.admin.start_competition(
+                who.channel, " ".join(args[1:-1]), args[-1], admin=who.admin
+            )
+            return Competition(comp)
+        if sub == "end":
+            comp = await self.admin.end_competition(who.channel, " ".join(args[1:]) or None, admin=who.admin)
+            return Text(f"{comp.name} has ended; final standings are posted.")
+        if sub == "standings":
+            view = await leaderboard(
+                self.service.store,
+                who.channel.community_id,
+                period=Period.COMPETITION,
+                at=self.clock(),
+                competition=" ".join(args[1:]) or None,
+                viewer=who.player,
+            )
+            return Board(view)
+        raise InvalidInputError("usage: competition start NAME ENDS | end [NAME] | standings [NAME]")
