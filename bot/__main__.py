@@ -190,13 +190,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         from .adapters.discord.run import run_discord
 
         return await run_discord(settings)
-    if platform != "console":
-        print(
-            f"quizbot: the {platform} adapter is not part of this build yet; "
-            "run with --platform console (see README 'Platforms')",
-            file=sys.stderr,
-        )
-        return 2
+    if platform == "slack":
+        from .adapters.slack.run import run_slack
+
+        return await run_slack(settings)
     from .adapters.console.chat import ConsoleChat
     from .adapters.console.lines import LineReader
     from .adapters.console.run import run_console

@@ -17,6 +17,12 @@ def _data_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "quizbot"
 
 
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"QUIZBOT_SLACK_PORT must be a port number (1-65535), not '{text}'")
+    return int(text)
+
+
 def _secret(env: Mapping[str, str], key: str) -> SecretStr | None:
     value = env.get(key, "").strip()
     return SecretStr(value) if value else None
@@ -37,6 +43,7 @@ class Settings:
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = None
     slack_port: int = 3000
+    slack_admins: frozenset[str] = frozenset()
     schedule_cron: str | None = None
     schedule_timezone: str = "UTC"
 
@@ -56,7 +63,10 @@ class Settings:
             slack_app_token=_secret(env, "SLACK_APP_TOKEN"),
             slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
             slack_api_url=env.get("QUIZBOT_SLACK_API_URL") or None,
-            slack_port=int(env.get("QUIZBOT_SLACK_PORT", "3000") or 3000),
+            slack_port=_port(env.get("QUIZBOT_SLACK_PORT", "3000")),
+            slack_admins=frozenset(
+                u.strip() for u in env.get("QUIZBOT_SLACK_ADMINS", "").split(",") if u.strip()
+            ),
             schedule_cron=env.get("QUIZBOT_SCHEDULE") or None,
             schedule_timezone=env.get("QUIZBOT_TIMEZONE") or "UTC",
         )

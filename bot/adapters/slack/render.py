@@ -7,6 +7,7 @@ from typing import Any
 from ...core.config import ChannelConfig
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
 from ...core.views import LeaderboardView, LookupHit, QuestionView, RevealView, StatsView
+from .. import text_commands as tc
 
 OPTION_EMOJI = ("one", "two", "three", "four", "five")  # Slack's number emoji names
 EMOJI_OPTION = {name: i for i, name in enumerate(OPTION_EMOJI)}
@@ -184,3 +185,27 @@ def teams(rows: list[TeamRecord]) -> str:
 def competition(comp: CompetitionRecord) -> str:
     """A competition's end."""
     return f"*{safe(comp.name)}* runs until <!date^{int(comp.ends_at)}^{{date_short}} {{time}}|{int(comp.ends_at)}>."
+
+
+def reply(result: tc.Reply, names: dict[str, str]) -> tuple[str, Blocks | None, bool]:
+    """(text, blocks, public) for any text-command reply."""
+    match result:
+        case tc.Text(text=text, public=public):
+            return safe(text), None, public
+        case tc.Asked(round=rnd):
+            return f"Question #{rnd.id} is up.", None, False
+        case tc.Board(view=view):
+            return (*board(view), True)
+        case tc.Stats(view=view):
+            return (*stats(view), False)
+        case tc.Found(query=query, hits=hits):
+            return (*lookup(query, hits, names), True)
+        case tc.Settings(config=cfg):
+            return config(cfg), None, False
+        case tc.Schedules(rows=rows):
+            return schedules(rows), None, False
+        case tc.Teams(rows=rows):
+            return teams(rows), None, True
+        case tc.Competition(record=comp):
+            return "Competition started: " + competition(comp), None, True
+    return "", None, False

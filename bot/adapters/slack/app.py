@@ -1,0 +1,206 @@
+"""The slack-bolt AsyncApp: reaction listeners, /quiz and /lookup, in Socket Mode or over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from ...app import App, assemble
+from ...core.errors import QuizError
+from ...settings import Settings
+from ..text_commands import Caller, TextCommands, split
+from . import render
+from .chat import SlackChat, message_ref
+from .users import Users
+
+log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+DEFAULT_API = "https://slack.com/api/"
+
+
+class SlackBot:
+    """Slack in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET and a port)."""
+
+    def __init__(self, settings: Settings, *, host: str = "0.0.0.0") -> None:
+        if settings.slack_bot_token is None:
+            raise QuizError(
+                "SLACK_BOT_TOKEN is not set; install the app (README 'Slack') and export its bot token"
+            )
+        if settings.slack_app_token is None and settings.slack_signing_secret is None:
+            raise QuizError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+        self.settings = settings
+        self.socket_mode = settings.slack_app_token is not None
+        self.host = host
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url or DEFAULT_API,
+            retry_handlers=[
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+                AsyncServerErrorRetryHandler(max_retry_count=3),
+            ],
+        )
+        self.users = Users(self.client, settings.slack_admins)
+        self.chat = SlackChat(self.client, self.users)
+        secret = settings.slack_signing_secret
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            request_verification_enabled=secret is not None,
+        )
+        self.app: App | None = None
+        self.commands: TextCommands | None = None
+        self.ready = asyncio.Event()
+        self.port: int | None = None
+        self._stop = asyncio.Event()
+        self._listen()
+
+    # -- listeners -------------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        bolt = self.bolt
+
+        @bolt.event("reaction_added")
+        async def added(event: dict[str, Any]) -> None:
+            await self._reaction(event, added=True)
+
+        @bolt.event("reaction_removed")
+        async def removed(event: dict[str, Any]) -> None:
+            await self._reaction(event, added=False)
+
+        @bolt.command("/quiz")
+        async def quiz(ack: Any, command: dict[str, Any], respond: Any) -> None:
+            await ack()
+            await self._command(split_text(command.get("text", "")), command, respond)
+
+        @bolt.command("/lookup")
+        async def lookup(ack: Any, command: dict[str, Any], respond: Any) -> None:
+            await ack()
+            await self._command(["lookup", *split_text(command.get("text", ""))], command, respond)
+
+        @bolt.action(re.compile(r"^lookup_pick_\d+$"))
+        async def pick(ack: Any, action: dict[str, Any], respond: Any) -> None:
+            await ack()
+            assert self.app is not None
+            entry = self.app.service.bank.glossary.get(str(action.get("value", "")))
+            if entry is None:
+                await respond(
+                    text="That entry is no longer in the glossary.",
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                return
+            text, blocks = render.lookup(entry.name, self.app.service.lookup(entry.name, 5), self._names())
+            await respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+
+    def _names(self) -> dict[str, str]:
+        assert self.app is not None
+        return {k: e.name for k, e in self.app.service.bank.glossary.items()}
+
+    async def _reaction(self, event: dict[str, Any], *, added: bool) -> None:
+        if self.app is None:
+            return
+        try:
+            item, user, reaction = event["item"], str(event["user"]), str(event["reaction"])
+            ref = message_ref(str(item["channel"]), str(item["ts"]))
+            at = min(float(event.get("event_ts") or time.time()), time.time())
+        except (KeyError, TypeError, ValueError):
+            log.warning(
+                "malformed reaction event dropped (keys: %s)",
+                sorted(event) if isinstance(event, dict) else "?",
+            )
+            return
+        option = render.EMOJI_OPTION.get(reaction.split("::")[0])  # skin tones arrive as 'one::skin-tone-2'
+        service = self.app.service
+        if option is None or user == self.chat.bot_user_id or service.open_round(ref) is None:
+            return
+        try:
+            if not added:
+                service.withdraw(ref, user, option)
+                return
+            person = await self.users.get(user)
+            if not person.bot:
+                service.answer(ref, user, person.name, option, at=at)
+        except QuizError as exc:
+            log.debug("reaction ignored: %s", exc)
+
+    async def _command(self, words: list[str], command: dict[str, Any], respond: Any) -> None:
+        assert self.app is not None and self.commands is not None
+        try:
+            user_id, team, channel_id = command["user_id"], command["team_id"], command["channel_id"]
+            channel = await self.app.service.channel(
+                team, channel_id, (command.get("team_domain", ""), command.get("channel_name", ""))
+            )
+            person = await self.users.get(user_id)
+            caller = Caller(channel, user_id, person.name, await self.users.is_admin(user_id))
+            reply = await self.commands.run(words, caller)
+        except QuizError as exc:
+            await respond(text=f":warning: {render.safe(str(exc))}", response_type="ephemeral")
+            return
+        text, blocks, public = render.reply(reply, self._names())
+        if text or blocks:
+            kwargs: dict[str, Any] = {"text": text, "response_type": "in_channel" if public else "ephemeral"}
+            if blocks:
+                kwargs["blocks"] = blocks
+            await respond(**kwargs)
+
+    # -- running ---------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve until `close()`."""
+        async with assemble(self.settings, self.chat, "slack") as app:
+            self.app = app
+            self.commands = TextCommands(app.service, app.admin, app.service.clock)
+            auth = await self.client.auth_test()
+            self.chat.bot_user_id = str(auth["user_id"])
+            await app.start()
+            if self.socket_mode:
+                await self._serve_socket()
+            else:
+                await self._serve_http()
+
+    async def _serve_socket(self) -> None:
+        token = self.settings.slack_app_token
+        assert token is not None
+        handler = AsyncSocketModeHandler(self.bolt, token.get_secret_value(), web_client=self.client)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        self.ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+    async def _serve_http(self) -> None:
+        runner = web.AppRunner(self.bolt.web_app(path="/slack/events", port=self.settings.slack_port))
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.settings.slack_port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.slack_port
+        log.info("listening for Slack on %s:%s/slack/events", self.host, self.port)
+        self.ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    async def close(self) -> None:
+        """Stop serving; open rounds resume at the next start."""
+        self._stop.set()
+
+
+def split_text(text: str) -> list[str]:
+    """Command words, with Slack's escaped mentions (<@U123|ann>) turned into user ids."""
+    return split(_MENTION.sub(lambda m: m.group(1), text))
