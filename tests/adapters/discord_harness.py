@@ -7,8 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.adapters.discord.run import DiscordBot
 from bot.settings import Settings
 from tests.conftest import FIXTURE_BANK
@@ -47,12 +45,3 @@ def sub(name: str, **values: object) -> list[dict[str, object]]:
     kinds = {str: 3, int: 4, bool: 5}
     opts = [{"type": kinds[type(v)], "name": k, "value": v} for k, v in values.items()]
     return [{"type": 1, "name": name, "options": opts}]
-
-
-@pytest.fixture
-async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordTestServer]:
-    srv = DiscordTestServer()
-    await srv.start()
-    srv.patch_client_urls(monkeypatch)
-    yield srv
-    await srv.stop()

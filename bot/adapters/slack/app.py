@@ -33,7 +33,7 @@ DEFAULT_API = "https://slack.com/api/"
 class SlackBot:
     """Slack in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET and a port)."""
 
-    def __init__(self, settings: Settings, *, host: str = "0.0.0.0") -> None:
+    def __init__(self, settings: Settings, *, host: str = "0.0.0.0", port: int | None = None) -> None:
         if settings.slack_bot_token is None:
             raise QuizError(
                 "SLACK_BOT_TOKEN is not set; install the app (README 'Slack') and export its bot token"
@@ -42,7 +42,8 @@ class SlackBot:
             raise QuizError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
         self.settings = settings
         self.socket_mode = settings.slack_app_token is not None
-        self.host = host
+        self.host = host  # all interfaces by default: Slack's servers must reach HTTP mode
+        self.listen_port = settings.slack_port if port is None else port
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url or DEFAULT_API,
@@ -82,12 +83,12 @@ class SlackBot:
         @bolt.command("/quiz")
         async def quiz(ack: Any, command: dict[str, Any], respond: Any) -> None:
             await ack()
-            await self._command(split_text(command.get("text", "")), command, respond)
+            await self._command([], command, respond)
 
         @bolt.command("/lookup")
         async def lookup(ack: Any, command: dict[str, Any], respond: Any) -> None:
             await ack()
-            await self._command(["lookup", *split_text(command.get("text", ""))], command, respond)
+            await self._command(["lookup"], command, respond)
 
         @bolt.action(re.compile(r"^lookup_pick_\d+$"))
         async def pick(ack: Any, action: dict[str, Any], respond: Any) -> None:
@@ -135,7 +136,7 @@ class SlackBot:
         except QuizError as exc:
             log.debug("reaction ignored: %s", exc)
 
-    async def _command(self, words: list[str], command: dict[str, Any], respond: Any) -> None:
+    async def _command(self, prefix: list[str], command: dict[str, Any], respond: Any) -> None:
         assert self.app is not None and self.commands is not None
         try:
             user_id, team, channel_id = command["user_id"], command["team_id"], command["channel_id"]
@@ -144,6 +145,7 @@ class SlackBot:
             )
             person = await self.users.get(user_id)
             caller = Caller(channel, user_id, person.name, await self.users.is_admin(user_id))
+            words = prefix + split_text(str(command.get("text") or ""))
             reply = await self.commands.run(words, caller)
         except QuizError as exc:
             await respond(text=f":warning: {render.safe(str(exc))}", response_type="ephemeral")
@@ -182,13 +184,13 @@ class SlackBot:
             await handler.close_async()  # type: ignore[no-untyped-call]
 
     async def _serve_http(self) -> None:
-        runner = web.AppRunner(self.bolt.web_app(path="/slack/events", port=self.settings.slack_port))
+        runner = web.AppRunner(self.bolt.web_app(path="/slack/events", port=self.listen_port))
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.settings.slack_port)
+        site = web.TCPSite(runner, self.host, self.listen_port)
         await site.start()
         server = site._server
         sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.settings.slack_port
+        self.port = sockets[0].getsockname()[1] if sockets else self.listen_port
         log.info("listening for Slack on %s:%s/slack/events", self.host, self.port)
         self.ready.set()
         try:

@@ -1,0 +1,157 @@
+"""The real slack-bolt AsyncApp running quizbot against the loopback Slack test server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.adapters.slack.render import OPTION_EMOJI
+from bot.core.bank_loader import load_bank
+from tests.adapters.slack_harness import CHANNEL, running_slack
+from tests.conftest import FIXTURE_BANK
+from tests.servers.slack import SlackTestServer
+
+
+async def until(predicate: Any, within: float = 5) -> None:
+    for _ in range(int(within / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def shown(body: dict[str, Any]) -> str:
+    """What a person reads in a message or response body."""
+    parts = [body.get("text") or ""]
+    for block in body.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(text.get("text", ""))
+        for el in block.get("elements") or []:
+            t = el.get("text")
+            parts.append(t.get("text", "") if isinstance(t, dict) else (t or ""))
+    return "\n".join(parts)
+
+
+async def slash(server: SlackTestServer, command: str, text: str, **kw: Any) -> dict[str, Any]:
+    before = len(server.responses)
+    envelope = await server.slash(command, text, **kw)
+    await server.wait_for_ack(envelope)
+    return (await server.wait_for_responses(before + 1))[before]
+
+
+def answer_of(message: dict[str, Any]) -> int:
+    bank = load_bank([FIXTURE_BANK])
+    text = shown(message)
+    question = next(q for q in bank.questions.values() if q.prompt in text)
+    return question.answer_index
+
+
+async def test_question_reactions_reveal_in_thread(slack: SlackTestServer, tmp_path: Path) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+        reply = await slash(slack, "/quiz", "now eda")
+        assert "Question #1 is up" in shown(reply) and reply.get("response_type") == "ephemeral"
+        (msg,) = await slack.wait_for_messages(CHANNEL, 1)
+        ts = msg["ts"]
+        await until(lambda: len(slack.reactions.get((CHANNEL, ts), {})) == 3)
+        right = answer_of(msg)
+        wrong = (right + 1) % 3
+        await slack.add_reaction(CHANNEL, ts, "U1", OPTION_EMOJI[right])
+        await slack.add_reaction(CHANNEL, ts, "U2", OPTION_EMOJI[wrong])
+        await slack.add_reaction(CHANNEL, ts, "U2", OPTION_EMOJI[right])  # second answer: ignored
+        await slack.add_reaction(CHANNEL, ts, "U3", "thumbsup")  # not an option
+        await slack.send_event({"type": "reaction_added", "user": "U3"})  # malformed: dropped, nothing breaks
+        assert bot.app is not None
+        await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 2)
+        await bot.app.service.close_round(1)
+        reveal = (await slack.wait_for_messages(CHANNEL, 2))[1]
+        assert reveal["thread_ts"] == ts
+        text = shown(reveal)
+        assert f"Answer to #1: :{OPTION_EMOJI[right]}:" in text and "(2 in all)" in text
+        assert "1. ann +" in text and "bo +" not in text
+        board = await slash(slack, "/quiz", "leaderboard", user_id="U1")
+        assert "*1.* ann" in shown(board) and board.get("response_type") == "in_channel"
+
+
+async def test_admin_commands_and_helpful_errors(slack: SlackTestServer, tmp_path: Path) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3"):
+        refused = await slash(slack, "/quiz", "config answer_window 2m", user_id="U1")
+        assert "only server admins" in shown(refused) and refused["response_type"] == "ephemeral"
+        ok = await slash(slack, "/quiz", "config answer_window 2m", user_id="UADMIN")
+        assert "answer_window: 120s" in shown(ok)
+        bad = await slash(slack, "/quiz", "schedule add '0 9 * *' UTC", user_id="UADMIN")
+        assert "has 4 fields" in shown(bad)
+        added = await slash(slack, "/quiz", "schedule add '0 9 * * 1-5' Europe/Berlin 10m", user_id="UADMIN")
+        assert "Schedule #1 added" in shown(added)
+        unknown = await slash(slack, "/quiz", "frobnicate")
+        assert "unknown command 'frobnicate'" in shown(unknown)
+        quotes = await slash(slack, "/quiz", "schedule add '0 9")
+        assert "could not read the command" in shown(quotes)
+        usage = await slash(slack, "/quiz", "")
+        assert "leaderboard [all|week|month|competition]" in shown(usage)
+
+
+async def test_lookup_best_match_with_buttons_for_the_next(slack: SlackTestServer, tmp_path: Path) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3"):
+        reply = await slash(slack, "/lookup", "model monitor")
+        assert "*Amazon SageMaker Model Monitor* (service)" in shown(reply)
+        buttons = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
+        before = len(slack.responses)
+        envelope = await slack.click(buttons[0]["action_id"], buttons[0]["value"])
+        await slack.wait_for_ack(envelope)
+        picked = (await slack.wait_for_responses(before + 1))[before]
+        assert shown(picked).startswith(buttons[0]["text"]["text"]) or buttons[0]["text"]["text"] in shown(
+            picked
+        )
+
+
+async def test_restart_reads_reactions_back_and_reveals_once(slack: SlackTestServer, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with running_slack(slack, db):
+        await slash(slack, "/quiz", "now training")
+        (msg,) = await slack.wait_for_messages(CHANNEL, 1)
+    for i in range(60):
+        slack.add_reaction_silently(CHANNEL, msg["ts"], f"UX{i:03d}", OPTION_EMOJI[0])
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE rounds SET posted_at = posted_at - 1000")
+    async with running_slack(slack, db):
+        reveal = (await slack.wait_for_messages(CHANNEL, 2))[1]
+        assert "(60 in all)" in shown(reveal)
+    async with running_slack(slack, db):
+        await asyncio.sleep(0.2)
+    assert len([m for m in slack.messages[CHANNEL] if m.get("thread_ts")]) == 1
+
+
+async def test_socket_reconnect_and_rate_limited_post(slack: SlackTestServer, tmp_path: Path) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+        slack.rate_limit_next("chat.postMessage", retry_after=1)
+        await slash(slack, "/quiz", "now")
+        (msg,) = await slack.wait_for_messages(CHANNEL, 1)
+        await slack.drop_socket()
+        await until(lambda: slack.connections >= 2)
+        await slack.add_reaction(CHANNEL, msg["ts"], "U1", OPTION_EMOJI[0])
+        assert bot.app is not None
+        await until(lambda: bool(bot.app.service.open_rounds()[0].answers))
+
+
+async def test_http_mode_verifies_signatures(slack: SlackTestServer, tmp_path: Path) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3", http=True) as bot:
+        url = f"http://127.0.0.1:{bot.port}/slack/events"
+        body = slack.slash_form("/quiz", "help")
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, data=body, headers=slack.signed_headers(body)) as ok:
+                assert ok.status == 200
+            bad = slack.signed_headers(body, secret="wrong-secret")
+            async with http.post(url, data=body, headers=bad) as refused:
+                assert refused.status == 401
+            stale = slack.signed_headers(body, timestamp=int(time.time()) - 600)
+            async with http.post(url, data=body, headers=stale) as old:
+                assert old.status == 401
+        responses = await slack.wait_for_responses(1)
+        assert "leaderboard [all|week|month|competition]" in json.dumps(responses)

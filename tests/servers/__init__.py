@@ -1,0 +1,1 @@
+"""Fake platform servers that real client libraries talk to over loopback in tests."""
