@@ -7,6 +7,7 @@ from typing import Protocol
 
 from .bank_schema import Question
 from .config import ChannelConfig
+from .errors import QuizError
 from .records import (
     AnswerFact,
     AnswerWrite,
@@ -26,7 +27,7 @@ from .views import ChannelRef, LeaderboardView, QuestionView, RevealView
 BoardRow = tuple[str, str, int, int, int]  # key, name, points, correct, answered
 
 
-class PostError(Exception):
+class PostError(QuizError):
     """The chat platform refused or failed to post; the adapter has already retried."""
 
 

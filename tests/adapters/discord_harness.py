@@ -40,8 +40,8 @@ async def running_bot(server: DiscordTestServer, db: Path) -> AsyncIterator[Disc
         await asyncio.wait_for(task, 10)
 
 
-def sub(name: str, **values: object) -> list[dict[str, object]]:
+def sub(subcommand: str, /, **values: object) -> list[dict[str, object]]:
     """Raw options for a subcommand with string/int/bool values."""
     kinds = {str: 3, int: 4, bool: 5}
     opts = [{"type": kinds[type(v)], "name": k, "value": v} for k, v in values.items()]
-    return [{"type": 1, "name": name, "options": opts}]
+    return [{"type": 1, "name": subcommand, "options": opts}]
