@@ -232,3 +232,76 @@ async def test_lookup_with_autocomplete_stats_teams_and_competitions(
 def _answers(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+
+async def test_schedule_commands_and_a_missed_scheduled_post_is_made_once(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(server, db):
+        group = [{"type": 2, "name": "schedule", "options": sub("add", cron="* * * * *", timezone="UTC")}]
+        added = await command(server, "quiz", group, permissions=MANAGE_GUILD)
+        assert "Schedule #1" in text(added) and "next:" in text(added)
+        for verb, shown in (("pause", "(paused)"), ("resume", "UTC, window")):
+            opts = [{"type": 2, "name": "schedule", "options": sub(verb, schedule=1)}]
+            await command(server, "quiz", opts, permissions=MANAGE_GUILD)
+            listed = await command(server, "quiz", [{"type": 2, "name": "schedule", "options": sub("list")}])
+            assert shown in text(listed)
+        refused = await command(
+            server, "quiz", [{"type": 2, "name": "schedule", "options": sub("remove", schedule=1)}]
+        )
+        assert "only server admins" in text(refused)
+    with sqlite3.connect(db) as conn:  # the bot was down when this minute's post fell due
+        conn.execute("UPDATE schedules SET last_fired_at = last_fired_at - 120")
+    async with running_bot(server, db):
+        (post,) = await server.wait_for_messages(QUIZ_CHANNEL, 1)
+        assert post["embeds"][0]["title"] == "Question #1"
+    async with running_bot(server, db) as bot:  # started again inside the grace period: not posted twice
+        await asyncio.sleep(0.3)
+        assert len(server.channel_messages(QUIZ_CHANNEL)) == 1
+        opts = [{"type": 2, "name": "schedule", "options": sub("remove", schedule=1)}]
+        await command(server, "quiz", opts, permissions=MANAGE_GUILD)
+        assert bot.app is not None and await bot.app.store.schedules() == []
+
+
+async def test_a_bound_role_is_a_team(server: DiscordTestServer, tmp_path: Path) -> None:
+    role = {
+        "id": "2100",
+        "name": "Red Team",
+        "permissions": "0",
+        "position": 1,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": True,
+        "flags": 0,
+    }
+    option = [
+        {
+            "type": 1,
+            "name": "bind-role",
+            "options": [
+                {"type": 3, "name": "name", "value": "Reds"},
+                {"type": 8, "name": "role", "value": "2100"},
+            ],
+        }
+    ]
+    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+        refused = await command(server, "team", option, resolved={"roles": {"2100": role}})
+        assert "only server admins" in text(refused)
+        bound = await command(
+            server, "team", option, resolved={"roles": {"2100": role}}, permissions=MANAGE_GUILD
+        )
+        assert "is now team **Reds**" in text(bound) and "<@&2100>" in text(bound)
+        msg = await quiz_now(server)
+        mid = int(msg["id"])
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5001, correct_emoji(msg), name="ann", roles=[2100])
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5002, correct_emoji(msg), name="bo")
+        assert bot.app is not None
+        await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 2)
+        await bot.app.service.close_round(1)
+        await server.wait_for_messages(QUIZ_CHANNEL, 2)
+        listed = await command(server, "team", sub("list"))
+        assert "Reds" in text(listed) and "1 member" in text(listed)
+        teams = await command(server, "leaderboard", [{"type": 5, "name": "teams", "value": True}])
+        assert "Reds" in text(teams)
