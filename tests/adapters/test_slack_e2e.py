@@ -155,3 +155,60 @@ async def test_http_mode_verifies_signatures(slack: SlackTestServer, tmp_path: P
                 assert old.status == 401
         responses = await slack.wait_for_responses(1)
         assert "leaderboard [all|week|month|competition]" in json.dumps(responses)
+
+
+async def test_schedules_and_a_missed_scheduled_post_made_once(
+    slack: SlackTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    async with running_slack(slack, db):
+        added = await slash(slack, "/quiz", "schedule add '* * * * *' UTC 5m", user_id="UADMIN")
+        assert "Schedule #1 added" in shown(added)
+        await slash(slack, "/quiz", "schedule pause 1", user_id="UADMIN")
+        assert "(paused)" in shown(await slash(slack, "/quiz", "schedule list"))
+        await slash(slack, "/quiz", "schedule resume 1", user_id="UADMIN")
+        assert "(paused)" not in shown(await slash(slack, "/quiz", "schedule list"))
+        refused = await slash(slack, "/quiz", "schedule remove 1", user_id="U1")
+        assert "only server admins" in shown(refused)
+    with sqlite3.connect(db) as conn:  # the bot was down when this minute's post fell due
+        conn.execute("UPDATE schedules SET last_fired_at = last_fired_at - 120")
+    async with running_slack(slack, db):
+        (post,) = await slack.wait_for_messages(CHANNEL, 1)
+        assert "Question #1" in shown(post)
+    async with running_slack(slack, db):  # started again within the grace period: not posted twice
+        await asyncio.sleep(0.3)
+        assert len(slack.messages[CHANNEL]) == 1
+        removed = await slash(slack, "/quiz", "schedule remove 1", user_id="UADMIN")
+        assert "removed" in shown(removed)
+        assert "No schedules" in shown(await slash(slack, "/quiz", "schedule list"))
+
+
+async def test_teams_competitions_and_stats(slack: SlackTestServer, tmp_path: Path) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+        assert "created" in shown(await slash(slack, "/quiz", "team create Night Owls", user_id="U1"))
+        assert "joined" in shown(await slash(slack, "/quiz", "team join night owls", user_id="U2"))
+        assert "2 members" in shown(await slash(slack, "/quiz", "team list"))
+        pinging = await slash(slack, "/quiz", "team create <!everyone>", user_id="U3")
+        assert "a team name is 1-40 letters" in shown(pinging)
+        refused = await slash(slack, "/quiz", "competition start Cup 1h", user_id="U1")
+        assert "only server admins" in shown(refused)
+        started = await slash(slack, "/quiz", "competition start Cup 1h", user_id="UADMIN")
+        assert "Competition started" in shown(started)
+        await slash(slack, "/quiz", "now")
+        (msg,) = await slack.wait_for_messages(CHANNEL, 1)
+        await slack.add_reaction(CHANNEL, msg["ts"], "U1", OPTION_EMOJI[answer_of(msg)])
+        assert bot.app is not None
+        await until(lambda: bool(bot.app.service.open_rounds()[0].answers))
+        await bot.app.service.close_round(1)
+        await slack.wait_for_messages(CHANNEL, 2)
+        standings = await slash(slack, "/quiz", "competition standings")
+        assert "ann" in shown(standings)
+        teams = await slash(slack, "/quiz", "leaderboard competition teams")
+        assert "Night Owls" in shown(teams)
+        stats = await slash(slack, "/quiz", "stats", user_id="U1")
+        assert "1/1" in shown(stats) or "100%" in shown(stats)
+        ended = await slash(slack, "/quiz", "competition end Cup", user_id="UADMIN")
+        assert "has ended" in shown(ended)
+        await until(lambda: any("Cup (final)" in shown(m) for m in slack.messages[CHANNEL]))
+        left = await slash(slack, "/quiz", "team leave", user_id="U2")
+        assert "left" in shown(left)
