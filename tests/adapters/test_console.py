@@ -64,3 +64,18 @@ async def test_console_commands_answer_and_report_errors(tmp_path: Path) -> None
         await session.handle("/frobnicate")
         assert "unknown command 'frobnicate'; try: help" in out.getvalue()
         assert await session.handle("/quit") is False
+
+
+def test_long_options_wrap_under_their_text_not_under_a_new_letter() -> None:
+    from bot.adapters.console import render
+    from bot.core.bank_loader import load_bank
+    from bot.core.views import QuestionView
+
+    question = next(iter(load_bank([FIXTURE_BANK]).questions.values()))
+    long = question.options[1].model_copy(update={"text": "word " * 40})
+    question = question.model_copy(update={"options": [question.options[0], long, *question.options[2:]]})
+    shown = render.question(QuestionView(1, question, "Training", 0.0, 30)).splitlines()
+    lettered = [line for line in shown if line.lstrip().startswith("B)")]
+    assert len(lettered) == 1
+    after = shown[shown.index(lettered[0]) + 1]
+    assert after.startswith("     word") and max(map(len, shown)) <= render.WIDTH

@@ -14,8 +14,10 @@ from .. import text_commands as tc
 WIDTH = 78
 
 
-def _wrap(text: str, indent: str = "") -> str:
-    return textwrap.fill(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent)
+def _wrap(text: str, indent: str = "", hang: str | None = None) -> str:
+    """Fill to WIDTH; continuation lines get `hang` (by default the same indent)."""
+    rest = indent if hang is None else hang
+    return textwrap.fill(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=rest)
 
 
 def _clock(at: float) -> str:
@@ -31,7 +33,7 @@ def question(view: QuestionView, *, how: str = "type NAME LETTER, e.g. 'alice b'
         _wrap(q.prompt),
         "",
     ]
-    lines += [_wrap(o.text, f"  {LETTERS[i].upper()}) ")[0:] for i, o in enumerate(q.options)]
+    lines += [_wrap(o.text, f"  {LETTERS[i].upper()}) ", "     ") for i, o in enumerate(q.options)]
     lines += ["", f"Closes at {_clock(view.closes_at)} ({view.window}s); {how}."]
     return "\n".join(lines)
 
@@ -48,7 +50,7 @@ def reveal(view: RevealView) -> str:
     ]
     for i, option in enumerate(q.options):
         if i != right and option.why:
-            lines.append(_wrap(f"{LETTERS[i].upper()}: {option.why}", "  "))
+            lines.append(_wrap(f"{LETTERS[i].upper()}: {option.why}", "  ", "     "))
     total = sum(tally)
     lines.append(
         "Answers: "
