@@ -13,11 +13,9 @@ from pydantic import ValidationError
 from .bank import Bank
 from .bank_schema import BankFile, GlossaryEntry, Kind, Question
 from .errors import BankError
+from .yaml_loader import BankLoader
 
-try:  # libyaml's C loader is about ten times faster; fall back where it is not built.
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+_Loader: Any = BankLoader  # libyaml's C parser with lean plain-data construction (see yaml_loader)
 
 Loc = tuple[int | str, ...]
 
@@ -122,15 +120,22 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
 
 
 def _check_references(sources: list[_Source], problems: list[str]) -> None:
-    seen_entries: dict[str, str] = {}
-    seen_questions: dict[str, str] = {}
+    # First places of ids, as (file, loc): lines are looked up only for problems (composing costs time).
+    seen_entries: dict[str, tuple[_Source, Loc]] = {}
+    seen_questions: dict[str, tuple[_Source, Loc]] = {}
     kinds: dict[str, Kind] = {}
+
+    def at(place: tuple[_Source, Loc]) -> str:
+        return f"{place[0].path}:{place[0].line(place[1])}"
+
     for src in sources:
         for i, entry in enumerate(src.parsed.glossary):
-            where = f"{src.path}:{src.line(('glossary', i, 'id'))}"
+            here = (src, ("glossary", i, "id"))
             if entry.id in seen_entries:
-                problems.append(f"{where}: glossary[{i}].id: '{entry.id}' also at {seen_entries[entry.id]}")
-            seen_entries.setdefault(entry.id, where)
+                problems.append(
+                    f"{at(here)}: glossary[{i}].id: '{entry.id}' also at {at(seen_entries[entry.id])}"
+                )
+            seen_entries.setdefault(entry.id, here)
             kinds[entry.id] = entry.kind
 
     def expect(src: _Source, loc: Loc, ref: str, allowed: Iterable[Kind], what: str) -> None:
@@ -150,10 +155,10 @@ def _check_references(sources: list[_Source], problems: list[str]) -> None:
             for j, ref in enumerate(entry.services):
                 expect(src, ("glossary", i, "services", j), ref, [Kind.SERVICE], "service")
         for i, q in enumerate(src.parsed.questions):
-            where = f"{src.path}:{src.line(('questions', i, 'id'))}"
+            here = (src, ("questions", i, "id"))
             if q.id in seen_questions:
-                problems.append(f"{where}: questions[{i}].id: '{q.id}' also at {seen_questions[q.id]}")
-            seen_questions.setdefault(q.id, where)
+                problems.append(f"{at(here)}: questions[{i}].id: '{q.id}' also at {at(seen_questions[q.id])}")
+            seen_questions.setdefault(q.id, here)
             expect(src, ("questions", i, "stage"), q.stage, [Kind.STAGE], "stage")
             for j, ref in enumerate(q.services):
                 expect(src, ("questions", i, "services", j), ref, [Kind.SERVICE], "service")
