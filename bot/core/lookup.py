@@ -77,14 +77,6 @@ def _tokens(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
-def _word_in(word: str, name_words: list[str]) -> bool:
-    """A typed word matches a word of a name: its start (while typing) or the word with a typo."""
-    return any(
-        (len(word) >= 3 and n.startswith(word)) or (len(word) >= 4 and fuzz.ratio(word, n) >= 80)
-        for n in name_words
-    )
-
-
 @dataclass(frozen=True)
 class _Doc:
     entry: GlossaryEntry
@@ -118,25 +110,44 @@ class Lookup:
         count = max(len(self._docs), 1)
         self._idf = {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
         self._vocab = list(self._idf)
+        self._name_words = [frozenset(n.split()) for n in self._names]
+        self._name_vocab = sorted(set().union(*self._name_words))
         self._avg_len = sum(d.length for d in self._docs) / count
 
     def _name_scores(self, query: str) -> dict[int, float]:
         """Typos of a whole name score by similarity; typing part of a name scores by how much of it."""
-        scores: dict[int, float] = {}
+        names = self._names
+        similar = [0.0] * len(names)
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):  # both in one C++ pass each over all names
+            for _, score, index in process.extract(query, names, scorer=scorer, limit=None):
+                if score > similar[index]:
+                    similar[index] = score
+        # The words of names that each typed word matches: its start (while typing) or itself with a typo.
         words = query.split()
-        for name, doc in zip(self._names, self._name_doc, strict=True):
+        matching = [self._words_matching(w) for w in words]
+        short = len(query) <= 4
+        scores: dict[int, float] = {}
+        for index, (name, doc) in enumerate(zip(names, self._name_doc, strict=True)):
             if name == query:
                 score = 100.0
             else:
-                score = max(fuzz.ratio(query, name), fuzz.token_sort_ratio(query, name))
-                if len(query) <= 4:
-                    score *= 0.8  # short text: only exact names and abbreviations count fully
-                name_words = name.split()
-                if all(_word_in(w, name_words) for w in words):
+                score = similar[index] * 0.8 if short else similar[index]  # short: exact names count fully
+                if all(not m.isdisjoint(self._name_words[index]) for m in matching):
                     score = max(score, 80.0 + 15.0 * min(1.0, len(query) / len(name)))
             if score > scores.get(doc, 0.0):
                 scores[doc] = score
         return {d: v for d, v in scores.items() if v >= 50}
+
+    def _words_matching(self, word: str) -> set[str]:
+        found = {n for n in self._name_vocab if len(word) >= 3 and n.startswith(word)}
+        if len(word) >= 4:
+            found.update(
+                m[0]
+                for m in process.extract(
+                    word, self._name_vocab, scorer=fuzz.ratio, score_cutoff=80, limit=None
+                )
+            )
+        return found
 
     def _text_scores(self, query: str) -> dict[int, float]:
         words = _tokens(query)
