@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .bank_schema import Question
 from .config import ChannelConfig
@@ -106,9 +107,8 @@ class AnswerFact:
     correct: bool
 
 
-@dataclass(frozen=True)
-class AnswerWrite:
-    """An answer for the writer to store (option None takes one back)."""
+class AnswerWrite(NamedTuple):
+    """An answer for the writer to store (option None takes one back); a named tuple, made per reaction."""
 
     round_id: int
     community_id: int

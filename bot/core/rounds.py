@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .bank_schema import Question
 from .errors import (
@@ -33,9 +33,8 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-@dataclass(frozen=True)
-class Answer:
-    """A player's current answer in a round."""
+class Answer(NamedTuple):
+    """A player's current answer in a round (a named tuple: made once per reaction, so made cheaply)."""
 
     player: str
     name: str

@@ -41,10 +41,12 @@ class QuizClient(discord.Client):
         self.on_roles: Callable[[str, str, list[str], str, str], Awaitable[None]] | None = None
         self._started = False
         self._role_synced: set[tuple[int, int]] = set()
+        self._me = 0  # our user id, from READY: our own option reactions are not answers
 
     async def on_ready(self) -> None:
         """First READY: start the app (resume rounds, schedules). Later READYs are reconnects."""
         log.info("connected to Discord as %s in %d server(s)", self.user, len(self.guilds))
+        self._me = self.user.id if self.user is not None else 0
         if self._started:
             return
         self._started = True
@@ -52,30 +54,36 @@ class QuizClient(discord.Client):
             await self.on_first_ready()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        option = render.EMOJI_OPTION.get(str(payload.emoji))
-        if option is None or self.service is None or payload.guild_id is None:
+        # The hot path of a busy quiz: cheapest checks first, no formatting before they pass.
+        service, emoji = self.service, payload.emoji
+        if service is None or emoji.id is not None or payload.guild_id is None:
             return
+        option = render.EMOJI_OPTION.get(emoji.name)
         member = payload.member
-        if payload.user_id == getattr(self.user, "id", None) or (member is not None and member.bot):
+        if option is None or payload.user_id == self._me or (member is not None and member.bot):
             return
         name = member.display_name if member is not None else str(payload.user_id)
         try:
-            outcome = self.service.answer(str(payload.message_id), str(payload.user_id), name, option)
+            outcome = service.answer(str(payload.message_id), str(payload.user_id), name, option)
         except QuizError as exc:
             log.debug("reaction on %s ignored: %s", payload.message_id, exc)
             return
-        if outcome is not None and member is not None and self.on_roles is not None:
-            key = (payload.guild_id, payload.user_id)
-            if key not in self._role_synced and len(member.roles) > 1:
-                self._role_synced.add(key)
-                roles = [str(r.id) for r in member.roles if not r.is_default()]
-                await self.on_roles(
-                    str(payload.guild_id), str(payload.channel_id), roles, str(payload.user_id), name
-                )
+        if outcome is None or member is None or self.on_roles is None:
+            return
+        key = (payload.guild_id, payload.user_id)
+        if key in self._role_synced:
+            return
+        self._role_synced.add(key)  # once per player and server while the bot runs
+        roles = [str(r.id) for r in member.roles if not r.is_default()]
+        if roles:
+            await self.on_roles(
+                str(payload.guild_id), str(payload.channel_id), roles, str(payload.user_id), name
+            )
 
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        option = render.EMOJI_OPTION.get(str(payload.emoji))
-        if option is None or self.service is None or payload.user_id == getattr(self.user, "id", None):
+        emoji = payload.emoji
+        option = render.EMOJI_OPTION.get(emoji.name) if emoji.id is None else None
+        if option is None or self.service is None or payload.user_id == self._me:
             return
         try:
             self.service.withdraw(str(payload.message_id), str(payload.user_id), option)
