@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="server/workspace id (default: the console's)",
         )
 
+    s = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    s.add_argument("path", help="the copy to write, e.g. quizbot-backup.sqlite3")
+    s.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    s = sub.add_parser("export", help="answers and scores as CSV or JSON")
+    s.add_argument("--format", required=True, choices=["csv", "json"])
+    s.add_argument("--what", default="all", choices=["answers", "scores", "all"], help="default: all")
+    s.add_argument("--out", help="file to write (default: stdout); a folder for --format csv --what all")
+
     s = sub.add_parser("run", help="run the bot (console when no platform token is set)")
     s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: from the tokens set")
     s.add_argument(
@@ -115,7 +123,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `quizbot` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "export" and args.format == "csv" and args.what == "all" and not args.out:
+        parser.error("export --format csv --what all writes answers.csv and scores.csv: give --out FOLDER")
     settings = _settings(args)
     logging.basicConfig(
         level=settings.log_level,
@@ -134,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.schema(args, settings)
         if args.command == "lookup":
             return commands.lookup(args, settings)
+        if args.command == "backup":
+            return commands.backup(args, settings)
+        if args.command == "export":
+            return commands.export(args, settings)
         if args.command in ("leaderboard", "stats"):
             return asyncio.run(commands.boards(args, settings))
         if args.command == "play":

@@ -1,4 +1,4 @@
-"""The CLI's commands that need no running bot: validate, bank, coverage, schema, lookup, boards."""
+"""The CLI's commands that need no running bot: validate, bank, coverage, schema, lookup, boards, data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from .adapters.console import render
@@ -17,6 +18,8 @@ from .core.coverage import coverage
 from .core.lookup import Lookup
 from .settings import Settings
 from .storage import SqliteStore
+from .storage.backup import backup as backup_database
+from .storage.export import export as export_data
 
 
 def _print_json(data: Any) -> None:
@@ -118,4 +121,20 @@ async def boards(args: argparse.Namespace, settings: Settings) -> int:
             print(render.stats(await player_stats(store, bank, community, args.user.lower(), now)))
     finally:
         await store.close()
+    return 0
+
+
+def backup(args: argparse.Namespace, settings: Settings) -> int:
+    done = backup_database(settings.db_path, Path(args.path), force=args.force)
+    print(
+        f"wrote {done.path}: {done.size:,} bytes, schema {done.version}, {done.rounds:,} rounds, "
+        f"{done.answers:,} answers, {done.players:,} players (integrity ok)"
+    )
+    return 0
+
+
+def export(args: argparse.Namespace, settings: Settings) -> int:
+    out = Path(args.out) if args.out else None
+    for path, counts in export_data(settings.db_path, args.format, args.what, out, sys.stdout):
+        print(f"wrote {path}: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
     return 0
