@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,13 +37,27 @@ class App:
         if resumed:
             log.info("resumed %d open question(s)", resumed)
         await self.scheduler.start()
+        settle_memory()
         return resumed
 
     def reload_bank(self) -> str:
         """Load the bank again; on any error keep the current bank and raise BankError saying why."""
         bank = load_bank(self.settings.questions)
+        gc.unfreeze()  # the old bank may go now
         self.service.reload_bank(bank)
+        settle_memory()
         return f"bank reloaded: {len(bank.questions)} questions"
+
+
+def settle_memory() -> None:
+    """Collect start-up garbage, then freeze what is left (the bank, the clients) out of the collector's way.
+
+    A full collection walks every tracked object; with the bank and the platform client loaded that held
+    the event loop for ~50 ms in the schedule benchmark. Frozen objects are never walked again, so
+    collections stay short while questions are answered and posted.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @asynccontextmanager

@@ -50,7 +50,11 @@ def test_only_scheduling_imports_apscheduler() -> None:
 
 @pytest.mark.parametrize(
     "cmd",
-    [["ruff", "check", "bot", "tests"], ["ruff", "format", "--check", "bot", "tests"], ["mypy"]],
+    [
+        ["ruff", "check", "bot", "tests", "bench"],
+        ["ruff", "format", "--check", "bot", "tests", "bench"],
+        ["mypy"],
+    ],
     ids=["ruff", "format", "mypy"],
 )
 def test_tooling_is_clean(cmd: list[str]) -> None:

@@ -1,0 +1,43 @@
+"""Run every benchmark and print its figures: `python -m bench [--small] [--only NAME ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import warnings
+
+SUITES = {
+    "reactions": "reaction ingestion end to end (real discord.py, loopback gateway in another process)",
+    "storage": "answer writer, closing a round, leaderboards",
+    "bank": "bank load and validation, lookup and autocomplete",
+    "schedules": "10k schedules falling due at once",
+    "startup": "quizbot run (console) start-up time and memory",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--small", action="store_true", help="small sizes: checks the benchmarks work (seconds)"
+    )
+    parser.add_argument("--only", nargs="+", choices=list(SUITES), help="run only these suites")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    missed = 0
+    print(f"quizbot benchmarks ({'small' if args.small else 'full'} sizes), python {sys.version.split()[0]}")
+    for name in args.only or list(SUITES):
+        print(f"\n{name}: {SUITES[name]}", flush=True)
+        start = time.perf_counter()
+        module = importlib.import_module(f"bench.{name}")
+        for figure in module.run(args.small):
+            print(figure.line(), flush=True)
+            missed += figure.met is False
+        print(f"  ({time.perf_counter() - start:.1f} s)", flush=True)
+    print(f"\n{'all targets met' if not missed else f'{missed} target(s) missed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""Storage: the answer writer against raw executemany, closing a big round, leaderboards at scale."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from bot.core.bank_loader import load_bank
+from bot.core.boards import leaderboard
+from bot.core.periods import Period, period_keys
+from bot.core.records import AnswerWrite
+from bot.core.service import QuizService
+from bot.storage import AnswerWriter, SqliteStore
+
+from .common import Figure, NullChat, amedian_ms, at_least, below
+
+SHIPPED = Path(__file__).resolve().parent.parent / "questions"
+
+
+async def _rounds(store: SqliteStore, count: int) -> tuple[int, list[int]]:
+    bank = load_bank([SHIPPED])
+    community = await store.community("discord", "g1")
+    channel = await store.channel(community, "c1")
+    questions = list(bank.questions.values())
+    ids = []
+    for i in range(count):
+        rid = await store.create_round(
+            channel.id, questions[i % len(questions)], 3600, False, None, time.time()
+        )
+        await store.mark_posted(rid, f"m{rid}", time.time())
+        ids.append(rid)
+    return community, ids
+
+
+def _raw_executemany(path: Path, rows: list[tuple[int, int, int, float]]) -> float:
+    """Plain sqlite3: every answer row in one executemany, one transaction; rows per second."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = FULL")
+    players = sorted({r[1] for r in rows})
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO players (id, community_id, external_id, name) VALUES (?, 1, ?, ?)",
+        [(p, str(p), f"p{p}") for p in players],
+    )
+    conn.execute("COMMIT")
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO answers (round_id, player_id, option, answered_at) VALUES (?, ?, ?, ?)", rows
+    )
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return len(rows) / elapsed
+
+
+async def _writer_rate(path: Path, writes: list[AnswerWrite]) -> float:
+    """Our group-commit writer, from the first submit to durable; rows per second."""
+    store = await SqliteStore.open(path)
+    writer = AnswerWriter(store.db)
+    try:
+        start = time.perf_counter()
+        for i, w in enumerate(writes):
+            writer.submit(w)
+            if i % 1000 == 999:
+                await asyncio.sleep(0)  # events arrive over time: let the writer run between them
+        await writer.flush()
+        elapsed = time.perf_counter() - start
+        written = await store.db.scalar("SELECT count(*) FROM answers")
+        assert written == len(writes), (written, len(writes))
+        return len(writes) / elapsed
+    finally:
+        await writer.close()
+        await store.close()
+
+
+async def _commit_per_row_rate(path: Path, round_id: int, count: int) -> float:
+    """aiosqlite with a commit after every answer (what group commit avoids); rows per second."""
+    import aiosqlite
+
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = FULL")
+        base = 10_000_000
+        await conn.executemany(
+            "INSERT INTO players (id, community_id, external_id, name) VALUES (?, 1, ?, 'x')",
+            [(base + i, f"x{i}") for i in range(count)],
+        )
+        start = time.perf_counter()
+        for i in range(count):
+            await conn.execute("BEGIN")
+            await conn.execute(
+                "INSERT INTO answers (round_id, player_id, option, answered_at) VALUES (?, ?, 1, 1.0)",
+                (round_id, base + i),
+            )
+            await conn.execute("COMMIT")
+        return count / (time.perf_counter() - start)
+
+
+async def writer(small: bool, tmp: Path) -> list[Figure]:
+    count, players, rounds = (5_000, 1_000, 10) if small else (100_000, 20_000, 100)
+    rng = random.Random(1)
+    pairs = [(i % players, (i // players + 5 * (i % 20)) % rounds) for i in range(count)]
+    figures = []
+    # raw: same schema and file settings, player ids known up front
+    raw_db = tmp / "raw.sqlite3"
+    store = await SqliteStore.open(raw_db)
+    community, round_ids = await _rounds(store, rounds)
+    await store.close()
+    rows = [(round_ids[r], p + 1, rng.randrange(4), 1.0 + i) for i, (p, r) in enumerate(pairs)]
+    raw = _raw_executemany(raw_db, rows)
+    ours_db = tmp / "writer.sqlite3"
+    store = await SqliteStore.open(ours_db)
+    community, round_ids = await _rounds(store, rounds)
+    await store.close()
+    writes = [
+        AnswerWrite(round_ids[r], community, str(p), f"player {p}", rng.randrange(4), 1.0 + i)
+        for i, (p, r) in enumerate(pairs)
+    ]
+    ours = await _writer_rate(ours_db, writes)
+    per_row = await _commit_per_row_rate(raw_db, round_ids[0], 200 if small else 1000)
+    figures.append(Figure(f"raw sqlite3 executemany, {count:,} answers in one transaction", raw, "rows/s"))
+    figures.append(Figure("aiosqlite, one commit per answer", per_row, "rows/s"))
+    figures.append(
+        Figure(f"answer writer (group commit), {count:,} answers of {players:,} players", ours, "rows/s")
+    )
+    figures.append(at_least("answer writer / raw executemany", ours / raw, "x", 0.5))
+    return figures
+
+
+async def close_round(small: bool, tmp: Path) -> list[Figure]:
+    """close_round on a round of 1000 answers: flush, score, store scores in three periods, reveal data."""
+    answers, repeat = (200, 5) if small else (1000, 21)
+    store = await SqliteStore.open(tmp / "close.sqlite3")
+    writer = AnswerWriter(store.db)
+    service = QuizService(
+        bank=load_bank([SHIPPED]), store=store, writer=writer, chat=NullChat(), platform="discord"
+    )
+    channel = await service.channel("g1", "c1")
+    rng = random.Random(2)
+
+    async def one_round() -> None:
+        rnd = await service.ask(channel, window=3600)
+        assert rnd.message_ref is not None
+        for p in range(answers):
+            service.answer(rnd.message_ref, f"u{p}", f"player {p}", rng.randrange(len(rnd.question.options)))
+        await writer.flush()
+        times.append(await _timed(service.close_round(rnd.id)))
+
+    times: list[float] = []
+    try:
+        for _ in range(repeat):
+            await one_round()
+    finally:
+        await service.stop()
+        await writer.close()
+        await store.close()
+    times.sort()
+    return [
+        below(
+            f"close + score + reveal data, round of {answers} answers (median)",
+            times[len(times) // 2],
+            "ms",
+            10,
+        ),
+        Figure("  the same, slowest", times[-1], "ms"),
+    ]
+
+
+async def _timed(awaitable: object) -> float:
+    start = time.perf_counter()
+    await awaitable  # type: ignore[misc]
+    return (time.perf_counter() - start) * 1000
+
+
+def _build_boards_db(path: Path, communities: int, players: int, answers: int) -> None:
+    """A database as a long-running bot leaves it: answers, and the scores table kept from them."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    rng = random.Random(3)
+    per_community = players // communities
+    rounds_per_community = max(1, answers // players * 2)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO communities (id, platform, external_id, name) VALUES (?, 'discord', ?, '')",
+        [(c, f"g{c}") for c in range(1, communities + 1)],
+    )
+    conn.executemany(
+        "INSERT INTO channels (id, community_id, external_id, name, config) VALUES (?, ?, ?, '', '{}')",
+        [(c, c, f"c{c}") for c in range(1, communities + 1)],
+    )
+    conn.executemany(
+        "INSERT INTO players (id, community_id, external_id, name) VALUES (?, ?, ?, ?)",
+        [(p, (p - 1) // per_community + 1, f"u{p}", f"player {p}") for p in range(1, players + 1)],
+    )
+    now = time.time()
+    round_rows = []
+    for c in range(1, communities + 1):
+        for r in range(rounds_per_community):
+            round_rows.append(
+                (len(round_rows) + 1, c, f"q{r}", "{}", "training", "[]", "easy", 60, "revealed", now, now)
+            )
+    conn.executemany(
+        "INSERT INTO rounds (id, channel_id, question_id, question, stage, services, difficulty, window, state, created_at, posted_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        round_rows,
+    )
+    per_player = answers // players
+
+    def answer_rows():  # type: ignore[no-untyped-def]
+        for p in range(1, players + 1):
+            c = (p - 1) // per_community
+            first = c * rounds_per_community + 1
+            for r in rng.sample(range(first, first + rounds_per_community), per_player):
+                correct = rng.random() < 0.6
+                yield (r, p, 0, now, int(correct), rng.randrange(10, 30) if correct else 0)
+
+    conn.executemany(
+        "INSERT INTO answers (round_id, player_id, option, answered_at, correct, points) VALUES (?, ?, ?, ?, ?, ?)",
+        answer_rows(),
+    )
+    for period in period_keys(now):
+        conn.execute(
+            "INSERT INTO scores (community_id, period, player_id, points, correct, answered) "
+            "SELECT p.community_id, ?, a.player_id, sum(a.points), sum(a.correct), count(*) "
+            "FROM answers a JOIN players p ON p.id = a.player_id GROUP BY a.player_id",
+            (period,),
+        )
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def _group_by_top10(path: Path, community: int, repeat: int) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE INDEX IF NOT EXISTS bench_cover ON answers (player_id, points)")
+    sql = (
+        "SELECT a.player_id, sum(a.points) AS pts FROM answers a JOIN players p ON p.id = a.player_id "
+        "WHERE p.community_id = ? GROUP BY a.player_id ORDER BY pts DESC LIMIT 10"
+    )
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        conn.execute(sql, (community,)).fetchall()
+        times.append((time.perf_counter() - start) * 1000)
+    conn.execute("DROP INDEX bench_cover")
+    conn.close()
+    times.sort()
+    return times[len(times) // 2]
+
+
+async def boards(small: bool, tmp: Path) -> list[Figure]:
+    communities, players, answers = (10, 1_000, 10_000) if small else (1_000, 100_000, 1_000_000)
+    path = tmp / "boards.sqlite3"
+    await (await SqliteStore.open(path)).close()  # our schema, migrated
+    start = time.perf_counter()
+    _build_boards_db(path, communities, players, answers)
+    built = time.perf_counter() - start
+    repeat = 20 if small else 200
+    store = await SqliteStore.open(path)
+    rng = random.Random(4)
+    now = time.time()
+    try:
+        community = rng.randrange(1, communities + 1)
+        view = await leaderboard(store, community, period=Period.ALL, at=now)
+        assert len(view.rows) == 10
+        top10 = await amedian_ms(
+            lambda: leaderboard(store, rng.randrange(1, communities + 1), period=Period.ALL, at=now), repeat
+        )
+        week = await amedian_ms(
+            lambda: leaderboard(store, rng.randrange(1, communities + 1), period=Period.WEEK, at=now), repeat
+        )
+        key = period_keys(now)[0]
+        per_community = players // communities
+
+        def one_rank():  # type: ignore[no-untyped-def]
+            pid = rng.randrange(1, players + 1)
+            return store.standing((pid - 1) // per_community + 1, key, pid)
+
+        rank = await amedian_ms(one_rank, repeat)
+        found = await store.standing(1, key, 1)
+        assert found is not None
+    finally:
+        await store.close()
+    group_by = _group_by_top10(path, 1, repeat // 4)
+    return [
+        Figure(f"build: {answers:,} answers, {players:,} players, {communities:,} communities", built, "s"),
+        Figure("top 10 by GROUP BY over answers (covering index), sqlite3", group_by, "ms"),
+        below("top 10 all-time through the bot's store (median)", top10, "ms", 1),
+        below("top 10 this week through the bot's store (median)", week, "ms", 1),
+        below("one player's rank through the bot's store (median)", rank, "ms", 1),
+    ]
+
+
+def run(small: bool) -> list[Figure]:
+    async def main() -> list[Figure]:
+        with tempfile.TemporaryDirectory() as tmp:
+            figures = await writer(small, Path(tmp))
+            figures += await close_round(small, Path(tmp))
+            figures += await boards(small, Path(tmp))
+            return figures
+
+    return asyncio.run(main())
