@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 
 import aiosqlite
@@ -19,20 +20,22 @@ ON CONFLICT (community_id, external_id) DO UPDATE SET name = excluded.name
 WHERE players.name != excluded.name
 """
 _UPSERT_ANSWER = """
-INSERT INTO answers (round_id, player_id, option, answered_at)
-VALUES (?, (SELECT id FROM players WHERE community_id = ? AND external_id = ?), ?, ?)
+INSERT INTO answers (round_id, player_id, option, answered_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (round_id, player_id) DO UPDATE SET option = excluded.option, answered_at = excluded.answered_at
 """
-_DELETE_ANSWER = """
-DELETE FROM answers WHERE round_id = ?
-AND player_id = (SELECT id FROM players WHERE community_id = ? AND external_id = ?)
-"""
+_DELETE_ANSWER = "DELETE FROM answers WHERE round_id = ? AND player_id = ?"
+_PLAYER_IDS = "SELECT external_id, id FROM players WHERE community_id = ? AND external_id IN ({})"
+_IN_CHUNK = 500  # well under SQLite's bound-parameter limit
+
+PlayerKey = tuple[int, str]  # (community id, platform user id)
 
 
 class AnswerWriter:
     """Buffers answers and writes each batch in one transaction, in arrival order."""
 
-    def __init__(self, db: Database, *, max_delay: float = 0.05, max_batch: int = 5000) -> None:
+    def __init__(
+        self, db: Database, *, max_delay: float = 0.05, max_batch: int = 5000, known_players: int = 200_000
+    ) -> None:
         self._db = db
         self._max_delay = max_delay
         self._max_batch = max_batch
@@ -41,6 +44,10 @@ class AnswerWriter:
         self._task: asyncio.Task[None] | None = None
         self._flushing = asyncio.Lock()
         self.written = 0
+        # Player row ids and names already stored, so a batch is one plain executemany of answers: no
+        # per-answer lookup. Filled only after a commit; bounded, oldest forgotten first.
+        self._known: dict[PlayerKey, tuple[int, str]] = {}
+        self._known_max = known_players
 
     def submit(self, write: AnswerWrite) -> None:
         """Queue one write; it is committed within `max_delay` seconds or at the next flush."""
@@ -69,26 +76,61 @@ class AnswerWriter:
                 self.written += len(batch)
 
     async def _write(self, batch: list[AnswerWrite]) -> None:
-        players = {(w.community_id, w.player): w.name for w in batch}
-        async with self._db.transaction() as conn:
-            await conn.executemany(_UPSERT_PLAYER, [(c, p, n) for (c, p), n in players.items()])
-            run: list[AnswerWrite] = []
-            for write in batch:
-                if run and (run[-1].option is None) != (write.option is None):
-                    await self._write_run(conn, run)
-                    run = []
-                run.append(write)
-            if run:
-                await self._write_run(conn, run)
+        names = {(w.community_id, w.player): w.name for w in batch}  # the latest name seen wins
+        new = [(c, p, n) for (c, p), n in names.items() if self._known.get((c, p), (0, ""))[1] != n]
+        learned: dict[PlayerKey, tuple[int, str]] = {}
+        try:
+            async with self._db.transaction() as conn:
+                if new:
+                    await conn.executemany(_UPSERT_PLAYER, new)
+                    learned = await self._player_ids(conn, new)
+                    self._known.update(learned)
+                run: list[AnswerWrite] = []
+                for write in batch:
+                    if run and (run[-1].option is None) != (write.option is None):
+                        await self._write_run(conn, run, self._known)
+                        run = []
+                    run.append(write)
+                if run:
+                    await self._write_run(conn, run, self._known)
+        except BaseException:
+            for key in learned:  # rolled back: those rows may not exist; look them up again next time
+                self._known.pop(key, None)
+            raise
+        if len(self._known) > self._known_max:
+            for key in list(itertools.islice(self._known, len(self._known) - self._known_max // 2)):
+                del self._known[key]
 
     @staticmethod
-    async def _write_run(conn: aiosqlite.Connection, run: list[AnswerWrite]) -> None:
+    async def _player_ids(
+        conn: aiosqlite.Connection, players: list[tuple[int, str, str]]
+    ) -> dict[PlayerKey, tuple[int, str]]:
+        by_community: dict[int, dict[str, str]] = {}
+        for community, player, name in players:
+            by_community.setdefault(community, {})[player] = name
+        found: dict[PlayerKey, tuple[int, str]] = {}
+        for community, wanted in by_community.items():
+            keys = list(wanted)
+            for i in range(0, len(keys), _IN_CHUNK):
+                chunk = keys[i : i + _IN_CHUNK]
+                sql = _PLAYER_IDS.format(",".join("?" * len(chunk)))  # placeholders only; values are bound
+                async with conn.execute(sql, (community, *chunk)) as cur:
+                    for external_id, row_id in await cur.fetchall():
+                        found[(community, external_id)] = (row_id, wanted[external_id])
+        return found
+
+    @staticmethod
+    async def _write_run(
+        conn: aiosqlite.Connection, run: list[AnswerWrite], ids: dict[PlayerKey, tuple[int, str]]
+    ) -> None:
         if run[0].option is None:
-            await conn.executemany(_DELETE_ANSWER, [(w.round_id, w.community_id, w.player) for w in run])
+            await conn.executemany(
+                _DELETE_ANSWER, [(w.round_id, ids[(w.community_id, w.player)][0]) for w in run]
+            )
         else:
             await conn.executemany(
                 _UPSERT_ANSWER,
-                [(w.round_id, w.community_id, w.player, w.option, w.at) for w in run],
+                [(w.round_id, ids[(w.community_id, w.player)][0], w.option, w.at) for w in run],
             )
 
     async def close(self) -> None:
