@@ -79,14 +79,16 @@ class Database:
                 "upgrade quizbot instead. The file was not changed."
             )
         await self.conn.execute("PRAGMA foreign_keys = ON")
-        if self.path != ":memory:":
-            await self.conn.execute("PRAGMA journal_mode = WAL")
         await self.conn.execute("PRAGMA synchronous = FULL")
         await self.conn.execute("PRAGMA busy_timeout = 5000")
-        pending = [m for m in migrations() if version < m[0] <= target_version]
+        await self._migrate([m for m in migrations() if version < m[0] <= target_version])
+        if self.path != ":memory:":  # only now: switching to WAL writes to the file, even an empty one
+            await self.conn.execute("PRAGMA journal_mode = WAL")
+
+    async def _migrate(self, pending: list[tuple[int, str, str]]) -> None:
+        """All pending migrations in one transaction: a failure leaves the file as it was."""
         if not pending:
             return
-        # One transaction for all pending migrations: a failure leaves the file as it was.
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
             for number, _, sql in pending:

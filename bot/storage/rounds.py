@@ -137,7 +137,7 @@ class RoundRepo:
             )
             if cur.rowcount != 1:
                 return False
-            scored = result.scored
+            scored = sorted(result.scored, key=lambda s: s.answer.player_id)  # key order: B-tree locality
             await conn.executemany(
                 "UPDATE answers SET correct = ?, points = ? WHERE round_id = ? AND player_id = ?",
                 [(int(s.correct), s.points.total, round_id, s.answer.player_id) for s in scored],
@@ -146,13 +146,14 @@ class RoundRepo:
                 _SCORE,
                 [
                     (community_id, period, s.answer.player_id, s.points.total, int(s.correct))
-                    for period in periods
+                    for period in sorted(periods)
                     for s in scored
                 ],
             )
+            changed = [s for s in scored if s.points.streak_after != s.answer.streak_before]
             await conn.executemany(
                 "UPDATE players SET streak = ?, best_streak = max(best_streak, ?) WHERE id = ?",
-                [(s.points.streak_after, s.points.streak_after, s.answer.player_id) for s in scored],
+                [(s.points.streak_after, s.points.streak_after, s.answer.player_id) for s in changed],
             )
             return True
 

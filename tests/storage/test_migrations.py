@@ -213,10 +213,6 @@ async def test_a_failed_migration_leaves_the_file_exactly_as_it_was(
         assert snapshot(conn) == rows  # no half_done table, no overwritten names, answers all there
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="db.py sets journal_mode=WAL before migrating, which writes a header page into an empty file",
-)
 async def test_a_failed_first_migration_leaves_an_empty_file_empty(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
