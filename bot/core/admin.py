@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zoneinfo
 from datetime import UTC, datetime
@@ -64,6 +65,7 @@ class Admin:
         self.service = service
         self.store = service.store
         self.timetable = timetable
+        self._settings = asyncio.Lock()  # read-modify-write of a channel's settings, one at a time
 
     # -- channel settings -------------------------------------------------------------------------
 
@@ -71,8 +73,10 @@ class Admin:
         """Change one channel setting from user text."""
         require_admin(admin)
         stages = {e.id for e in self.service.bank.stages()}
-        config = apply_setting(channel.config, key, value, stages)
-        await self.store.save_channel_config(channel.id, config)
+        async with self._settings:  # from the stored settings: two admins at once must not undo each other
+            current = await self.store.channel_by_id(channel.id)
+            config = apply_setting(current.config, key, value, stages)
+            await self.store.save_channel_config(channel.id, config)
         return config
 
     # -- schedules --------------------------------------------------------------------------------

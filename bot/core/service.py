@@ -162,13 +162,14 @@ class QuizService:
             self._closing.discard(task)
 
     def open_round(self, message_ref: str) -> Round | None:
-        """The open round posted as `message_ref`, if any."""
+        """The round posted as `message_ref` while it is open or still closing, if any."""
         live = self._live.get(message_ref)
         return live.round if live else None
 
     def open_rounds(self) -> list[Round]:
         """Every round now collecting answers, oldest first."""
-        return sorted((live.round for live in self._live.values()), key=lambda r: r.id)
+        live = (v.round for v in self._live.values() if v.round.state is RoundState.OPEN)
+        return sorted(live, key=lambda r: r.id)
 
     # -- answering --------------------------------------------------------------------------------
 
@@ -194,10 +195,13 @@ class QuizService:
         live = self._live.get(message_ref)
         if live is None or live.channel.config.remove_reactions:
             return None  # our own removal of a recorded mark is not a withdrawal
+        current = live.round.answers.get(player)
         outcome = live.round.withdraw(player, option)
-        if outcome is Outcome.WITHDRAWN:
+        if outcome is Outcome.WITHDRAWN and current is not None:  # the name too: the writer stores it
             self._writer.submit(
-                AnswerWrite(live.round.id, live.channel.community_id, player, "", None, self.clock())
+                AnswerWrite(
+                    live.round.id, live.channel.community_id, player, current.name, None, self.clock()
+                )
             )
         return outcome
 
@@ -221,19 +225,26 @@ class QuizService:
                 return False
             rnd.close()
             assert rnd.message_ref is not None and rnd.posted_at is not None
+            try:
+                if live.timer is not None and live.timer is not asyncio.current_task():
+                    live.timer.cancel()
+                await self._writer.flush()  # every answer is durable before the round is scored
+                answers = await self.store.round_answers(rnd.id)
+                result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, channel.config.scoring)
+                periods = period_keys(rnd.posted_at) + [
+                    f"competition:{c.id}"
+                    for c in await self.store.competitions(channel.community_id)
+                    if c.starts_at <= rnd.posted_at < c.ends_at and c.finished_at is None
+                ]
+                await self.store.finish_round(rnd.id, channel.community_id, self.clock(), result, periods)
+            except BaseException:
+                self._live.pop(rnd.message_ref, None)
+                raise
+        try:
+            await self._reveal(rnd, channel)
+        finally:
+            # Only now: until the reveal, a late mark meets the closed round and is refused by name.
             self._live.pop(rnd.message_ref, None)
-            if live.timer is not None and live.timer is not asyncio.current_task():
-                live.timer.cancel()
-            await self._writer.flush()  # every answer is durable before the round is scored
-            answers = await self.store.round_answers(rnd.id)
-            result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, channel.config.scoring)
-            periods = period_keys(rnd.posted_at) + [
-                f"competition:{c.id}"
-                for c in await self.store.competitions(channel.community_id)
-                if c.starts_at <= rnd.posted_at < c.ends_at and c.finished_at is None
-            ]
-            await self.store.finish_round(rnd.id, channel.community_id, self.clock(), result, periods)
-        await self._reveal(rnd, channel)
         return True
 
     async def _reveal(self, rnd: Round, channel: ChannelRecord) -> None:
@@ -303,8 +314,8 @@ class QuizService:
             self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, name, option, when))
         if rnd.allow_changes and not channel.config.remove_reactions:
             for player in [p for p in rnd.answers if p not in by_player]:
-                del rnd.answers[player]
-                self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, "", None, when))
+                gone = rnd.answers.pop(player)
+                self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, gone.name, None, when))
         await self._writer.flush()
 
     # -- schedules --------------------------------------------------------------------------------

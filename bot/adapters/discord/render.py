@@ -99,7 +99,7 @@ def board(view: LeaderboardView) -> discord.Embed:
     if view.me is not None:
         s = view.me
         lines += ["…", f"**{s.rank}.** {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)"]
-    return discord.Embed(title=view.title, description=_cut("\n".join(lines), _DESC), colour=0x9B59B6)
+    return discord.Embed(title=safe(view.title), description=_cut("\n".join(lines), _DESC), colour=0x9B59B6)
 
 
 def stats(view: StatsView) -> discord.Embed:

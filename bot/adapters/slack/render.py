@@ -50,7 +50,7 @@ def question(view: QuestionView) -> tuple[str, Blocks]:
         _section(options),
         _context("React with a number to answer. One answer per person; speed earns a bonus."),
     ]
-    return f"Question #{view.round_id}: {q.prompt}", blocks
+    return f"Question #{view.round_id}: {safe(q.prompt)}", blocks
 
 
 def reveal(view: RevealView) -> tuple[str, Blocks]:
@@ -80,7 +80,7 @@ def reveal(view: RevealView) -> tuple[str, Blocks]:
         blocks.append(_section("*Right, fastest first*\n" + "\n".join(lines)))
     else:
         blocks.append(_section("Nobody got it this time." if sum(tally) else "No answers this time."))
-    return f"Answer to #{view.round_id}: {q.options[right].text}", blocks
+    return f"Answer to #{view.round_id}: {safe(q.options[right].text)}", blocks
 
 
 def board(view: LeaderboardView) -> tuple[str, Blocks]:
@@ -91,7 +91,7 @@ def board(view: LeaderboardView) -> tuple[str, Blocks]:
     if view.me is not None:
         s = view.me
         lines += ["…", f"*{s.rank}.* {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)"]
-    return view.title, [_section(f"*{safe(view.title)}*\n" + ("\n".join(lines) or "No scores yet."))]
+    return safe(view.title), [_section(f"*{safe(view.title)}*\n" + ("\n".join(lines) or "No scores yet."))]
 
 
 def stats(view: StatsView) -> tuple[str, Blocks]:
@@ -111,7 +111,7 @@ def stats(view: StatsView) -> tuple[str, Blocks]:
         blocks.append(
             _context(f"Weakest stage: {view.weakest_stage.name}; try `/quiz now {view.weakest_stage.key}`")
         )
-    return f"Stats: {view.name}", blocks
+    return f"Stats: {safe(view.name)}", blocks  # the fallback text is parsed for mentions too
 
 
 def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> tuple[str, Blocks]:
@@ -149,7 +149,7 @@ def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> tuple[st
                 ],
             }
         )
-    return e.name, blocks
+    return safe(e.name), blocks
 
 
 def config(cfg: ChannelConfig) -> str:
