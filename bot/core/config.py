@@ -20,6 +20,16 @@ class ScoringRules:
     streak_step: int = 2
     streak_cap: int = 10
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for storage."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScoringRules:
+        """Rebuild from stored data, ignoring keys an older or newer version wrote."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
     def base(self, difficulty: Difficulty) -> int:
         """Base points for a correct answer at this difficulty."""
         return {
@@ -47,8 +57,7 @@ class ChannelConfig:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChannelConfig:
         """Rebuild from stored data, ignoring keys an older or newer version wrote."""
-        scoring_keys = {f.name for f in fields(ScoringRules)}
-        scoring = ScoringRules(**{k: v for k, v in data.get("scoring", {}).items() if k in scoring_keys})
+        scoring = ScoringRules.from_json(data.get("scoring", {}))
         keys = {f.name for f in fields(cls)} - {"scoring"}
         plain = {k: v for k, v in data.items() if k in keys}
         for k in ("stages", "difficulties"):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .bank_schema import Question
-from .config import ChannelConfig
+from .config import ChannelConfig, ScoringRules
 from .errors import QuizError
 from .records import (
     AnswerFact,
@@ -80,6 +80,7 @@ class Store(Protocol):
         allow_changes: bool,
         schedule_id: int | None,
         at: float,
+        scoring: ScoringRules | None = None,
     ) -> int: ...
     async def mark_posted(self, round_id: int, message_ref: str, posted_at: float) -> None: ...
     async def mark_failed(self, round_id: int, error: str) -> None: ...

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .bank_schema import Question
-from .config import ChannelConfig
+from .config import ChannelConfig, ScoringRules
 from .rounds import Answer, RoundState
 
 
@@ -46,6 +46,7 @@ class RoundRecord:
     message_ref: str | None
     posted_at: float | None
     answers: tuple[Answer, ...] = ()
+    scoring: ScoringRules | None = None  # None: posted before rounds kept their rules
 
 
 @dataclass(frozen=True)

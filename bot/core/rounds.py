@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from .bank_schema import Question
+from .config import ScoringRules
 from .errors import (
     AlreadyAnsweredError,
     IllegalTransitionError,
@@ -64,6 +65,7 @@ class Round:
         message_ref: str | None = None,
         posted_at: float | None = None,
         answers: dict[str, Answer] | None = None,
+        scoring: ScoringRules | None = None,
     ) -> None:
         self.id = id
         self.channel_id = channel_id
@@ -74,6 +76,7 @@ class Round:
         self.message_ref = message_ref
         self.posted_at = posted_at
         self.answers: dict[str, Answer] = dict(answers or {})
+        self.scoring = scoring  # the rules it was posted with (None: the channel's, for old rounds)
 
     @property
     def closes_at(self) -> float | None:

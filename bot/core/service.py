@@ -15,7 +15,7 @@ from .errors import InvalidInputError, QuizError
 from .lookup import Lookup
 from .periods import period_keys
 from .ports import AnswerSink, Chat, PostError, Store
-from .records import AnswerWrite, ChannelRecord, ScheduleRecord
+from .records import AnswerWrite, ChannelRecord, ResultRow, ScheduleRecord
 from .results import score_round
 from .rounds import Outcome, Round, RoundState
 from .selection import choose_question
@@ -115,7 +115,7 @@ class QuizService:
         window = window or config.answer_window
         now = self.clock()
         round_id = await self.store.create_round(
-            channel.id, question, window, config.allow_changes, schedule_id, now
+            channel.id, question, window, config.allow_changes, schedule_id, now, config.scoring
         )
         rnd = Round(
             id=round_id,
@@ -123,6 +123,7 @@ class QuizService:
             question=question,
             window=window,
             allow_changes=config.allow_changes,
+            scoring=config.scoring,
         )
         view = QuestionView(round_id, question, self.stage_name(question.stage), now + window, window)
         try:
@@ -230,7 +231,8 @@ class QuizService:
                     live.timer.cancel()
                 await self._writer.flush()  # every answer is durable before the round is scored
                 answers = await self.store.round_answers(rnd.id)
-                result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, channel.config.scoring)
+                rules = rnd.scoring or channel.config.scoring  # as posted; older rounds: the channel's
+                result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, rules)
                 periods = period_keys(rnd.posted_at) + [
                     f"competition:{c.id}"
                     for c in await self.store.competitions(channel.community_id)
@@ -240,16 +242,21 @@ class QuizService:
             except BaseException:
                 self._live.pop(rnd.message_ref, None)
                 raise
+        rows = [  # the reveal from what was just scored and stored: no second read of the answers
+            ResultRow(s.answer.player, s.answer.name, s.answer.option, s.answer.at, s.correct, s.points.total)
+            for s in result.scored
+        ]
         try:
-            await self._reveal(rnd, channel)
+            await self._reveal(rnd, channel, rows)
         finally:
             # Only now: until the reveal, a late mark meets the closed round and is refused by name.
             self._live.pop(rnd.message_ref, None)
         return True
 
-    async def _reveal(self, rnd: Round, channel: ChannelRecord) -> None:
+    async def _reveal(self, rnd: Round, channel: ChannelRecord, rows: list[ResultRow] | None = None) -> None:
         assert rnd.message_ref is not None and rnd.posted_at is not None
-        rows = await self.store.round_results(rnd.id)
+        if rows is None:  # after a restart: what was stored at close
+            rows = await self.store.round_results(rnd.id)
         view = RevealView(
             rnd.id, rnd.question, self.stage_name(rnd.question.stage), rnd.posted_at, tuple(rows)
         )
@@ -278,6 +285,7 @@ class QuizService:
                 message_ref=rec.message_ref,
                 posted_at=rec.posted_at,
                 answers={a.player: a for a in rec.answers},
+                scoring=rec.scoring,
             )
             if rec.state is RoundState.CLOSED:
                 await self._reveal(rnd, channel)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from ..core.bank_schema import Question
+from ..core.config import ScoringRules
 from ..core.records import ResultRow, RoundRecord
 from ..core.results import RoundResult, StoredAnswer
 from ..core.rounds import Answer, RoundState
@@ -32,13 +33,14 @@ class RoundRepo:
         allow_changes: bool,
         schedule_id: int | None,
         at: float,
+        scoring: ScoringRules | None = None,
     ) -> int:
         """Store a round about to be posted, with a snapshot of its question."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO rounds (channel_id, schedule_id, question_id, question, stage, services, "
-                "difficulty, window, allow_changes, state, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                "difficulty, window, allow_changes, state, created_at, scoring) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
                 (
                     channel_id,
                     schedule_id,
@@ -50,6 +52,7 @@ class RoundRepo:
                     window,
                     int(allow_changes),
                     at,
+                    None if scoring is None else json.dumps(scoring.to_json()),
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -73,13 +76,13 @@ class RoundRepo:
     async def rounds_in(self, states: Sequence[RoundState]) -> list[RoundRecord]:
         """Rounds in any of `states`, oldest first, open ones with their answers."""
         sql = (
-            "SELECT id, channel_id, question, state, window, allow_changes, message_ref, posted_at "
+            "SELECT id, channel_id, question, state, window, allow_changes, message_ref, posted_at, scoring "
             "FROM rounds WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id"
         )
         async with self.db.conn.execute(sql, (json.dumps([s.value for s in states]),)) as cur:
             rows = await cur.fetchall()
         out = []
-        for rid, channel_id, question, state, window, allow, ref, posted in rows:
+        for rid, channel_id, question, state, window, allow, ref, posted, scoring in rows:
             answers: tuple[Answer, ...] = ()
             if state == RoundState.OPEN.value:
                 async with self.db.conn.execute(
@@ -99,6 +102,7 @@ class RoundRepo:
                     ref,
                     posted,
                     answers,
+                    None if scoring is None else ScoringRules.from_json(json.loads(scoring)),
                 )
             )
         return out

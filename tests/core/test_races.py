@@ -410,11 +410,6 @@ async def test_two_admins_changing_settings_at_once_keep_both_changes(rig: Rig) 
     assert (config.allow_changes, config.answer_window, config.scoring.points_hard) == (True, 120, 99)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the rounds table keeps window and allow_changes but not the scoring rules, so a round "
-    "resumed after a restart is scored with the settings of the moment (needs a migration)",
-)
 async def test_scoring_changed_while_open_does_not_reach_a_round_resumed_after_restart(
     rig: Rig, mini_bank: Bank, store: SqliteStore, clock: Clock
 ) -> None:
