@@ -14,9 +14,14 @@ from ..core.selection import Asked
 from .db import Database
 
 _SCORE = """
-INSERT INTO scores (community_id, period, player_id, points, correct, answered) VALUES (?, ?, ?, ?, ?, 1)
+INSERT INTO scores (community_id, period, player_id, points, correct, answered) VALUES (?, ?, ?, ?, 1, 1)
 ON CONFLICT (community_id, period, player_id) DO UPDATE SET
-    points = points + excluded.points, correct = correct + excluded.correct, answered = answered + 1
+    points = points + excluded.points, correct = correct + 1, answered = answered + 1
+"""
+# A wrong answer leaves points alone, so its update never moves the row in the scores_board index.
+_SCORE_WRONG = """
+INSERT INTO scores (community_id, period, player_id, answered) VALUES (?, ?, ?, 1)
+ON CONFLICT (community_id, period, player_id) DO UPDATE SET answered = answered + 1
 """
 
 
@@ -146,12 +151,23 @@ class RoundRepo:
                 "UPDATE answers SET correct = ?, points = ? WHERE round_id = ? AND player_id = ?",
                 [(int(s.correct), s.points.total, round_id, s.answer.player_id) for s in scored],
             )
+            ordered = sorted(periods)
             await conn.executemany(
                 _SCORE,
                 [
-                    (community_id, period, s.answer.player_id, s.points.total, int(s.correct))
-                    for period in sorted(periods)
+                    (community_id, period, s.answer.player_id, s.points.total)
+                    for period in ordered
                     for s in scored
+                    if s.correct
+                ],
+            )
+            await conn.executemany(
+                _SCORE_WRONG,
+                [
+                    (community_id, period, s.answer.player_id)
+                    for period in ordered
+                    for s in scored
+                    if not s.correct
                 ],
             )
             changed = [s for s in scored if s.points.streak_after != s.answer.streak_before]
