@@ -49,8 +49,7 @@ class RoundRecord:
     scoring: ScoringRules | None = None  # None: posted before rounds kept their rules
 
 
-@dataclass(frozen=True)
-class ResultRow:
+class ResultRow(NamedTuple):
     """A scored answer as stored, for reveals."""
 
     player: str

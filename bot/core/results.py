@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .bank_schema import Question
 from .config import ScoringRules
 from .scoring import Points, score_answer
 
 
-@dataclass(frozen=True)
-class StoredAnswer:
+class StoredAnswer(NamedTuple):
     """An answer as read back from storage when a round closes."""
 
     player_id: int
@@ -22,8 +22,7 @@ class StoredAnswer:
     streak_before: int
 
 
-@dataclass(frozen=True)
-class ScoredAnswer:
+class ScoredAnswer(NamedTuple):
     """An answer with what it earned."""
 
     answer: StoredAnswer
@@ -55,10 +54,11 @@ def score_round(
     """Score every answer of a round; answers are ordered fastest first."""
     tally = [0] * len(question.options)
     scored = []
+    right = question.answer_index
     for a in sorted(answers, key=lambda a: (a.at, a.player_id)):
         if 0 <= a.option < len(tally):
             tally[a.option] += 1
-        correct = a.option == question.answer_index
+        correct = a.option == right
         points = score_answer(
             correct=correct,
             difficulty=question.difficulty,

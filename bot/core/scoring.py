@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .bank_schema import Difficulty
 from .config import ScoringRules
 
 
-@dataclass(frozen=True)
-class Points:
-    """What one answer earned, and the player's streak after it."""
+class Points(NamedTuple):
+    """What one answer earned, and the player's streak after it (a named tuple: one per answer at close)."""
 
     base: int
     speed: int
@@ -21,6 +20,9 @@ class Points:
     def total(self) -> int:
         """All points for the answer."""
         return self.base + self.speed + self.streak
+
+
+NOTHING = Points(0, 0, 0, 0)  # a wrong answer's
 
 
 def speed_bonus(elapsed: float, window: float, maximum: int) -> int:
@@ -42,7 +44,7 @@ def score_answer(
 ) -> Points:
     """Score one answer; a wrong answer earns nothing and resets the streak."""
     if not correct:
-        return Points(0, 0, 0, 0)
+        return NOTHING
     bonus = min(rules.streak_cap, rules.streak_step * streak_before)
     return Points(
         base=rules.base(difficulty),
