@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 
 import aiosqlite
@@ -24,8 +25,10 @@ INSERT INTO answers (round_id, player_id, option, answered_at) VALUES (?, ?, ?, 
 ON CONFLICT (round_id, player_id) DO UPDATE SET option = excluded.option, answered_at = excluded.answered_at
 """
 _DELETE_ANSWER = "DELETE FROM answers WHERE round_id = ? AND player_id = ?"
-_PLAYER_IDS = "SELECT external_id, id FROM players WHERE community_id = ? AND external_id IN ({})"
-_IN_CHUNK = 500  # well under SQLite's bound-parameter limit
+_PLAYER_IDS = (
+    "SELECT external_id, id FROM players "
+    "WHERE community_id = ? AND external_id IN (SELECT value FROM json_each(?))"
+)
 
 PlayerKey = tuple[int, str]  # (community id, platform user id)
 
@@ -110,13 +113,9 @@ class AnswerWriter:
             by_community.setdefault(community, {})[player] = name
         found: dict[PlayerKey, tuple[int, str]] = {}
         for community, wanted in by_community.items():
-            keys = list(wanted)
-            for i in range(0, len(keys), _IN_CHUNK):
-                chunk = keys[i : i + _IN_CHUNK]
-                sql = _PLAYER_IDS.format(",".join("?" * len(chunk)))  # placeholders only; values are bound
-                async with conn.execute(sql, (community, *chunk)) as cur:
-                    for external_id, row_id in await cur.fetchall():
-                        found[(community, external_id)] = (row_id, wanted[external_id])
+            async with conn.execute(_PLAYER_IDS, (community, json.dumps(list(wanted)))) as cur:
+                for external_id, row_id in await cur.fetchall():
+                    found[(community, external_id)] = (row_id, wanted[external_id])
         return found
 
     @staticmethod
