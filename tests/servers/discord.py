@@ -3,7 +3,9 @@
 It speaks just enough of Discord for discord.py 2.7: login, the gateway handshake (HELLO, IDENTIFY, READY,
 GUILD_CREATE, heartbeats, RESUME with replay, INVALID_SESSION), messages, reactions (with paginated
 reaction users), application commands, interactions and their webhooks (callbacks, @original, followups),
-429s that discord.py retries, and scripted failures. Tests drive the client through it (``add_reaction``,
+429s that discord.py retries, message nonces (``enforce_nonce`` returns the earlier message instead of a second
+one, as Discord does), and scripted failures: before the request takes effect (``fail_next``), after it took
+effect (``fail_after_next``: a lost reply) or a dropped connection (``drop_next``). Tests drive the client through it (``add_reaction``,
 ``interact``, ``drop_connection``...) and inspect what the client did (``messages``, ``reactions``,
 ``interaction_responses``, ``registered_commands``, ``requests``).
 
@@ -39,6 +41,7 @@ from aiohttp import BodyPartReader, WSMsgType, web
 
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
+NONCE_WINDOW_S = 300  # Discord checks an enforced nonce against "the past few minutes"
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions)
 ADD_REACTIONS = 1 << 6
@@ -150,6 +153,8 @@ class _Rule:
     retry_after: float = 0.0
     code: int = 0
     message: str = ""
+    after: bool = False  # fail once the request has taken effect (the reply is lost, not the request)
+    drop: bool = False  # close the connection instead of answering
 
 
 @dataclass(eq=False)
@@ -247,6 +252,7 @@ class DiscordTestServer:
         self.identify_count = 0
         self.resume_count = 0
         self.replayed: list[str] = []  # event names re-sent after RESUME, in order
+        self.nonce_hits = 0  # creates answered with an earlier message because of enforce_nonce
 
         # --- internals
         self.users: dict[int, dict[str, Any]] = {}
@@ -457,6 +463,34 @@ class DiscordTestServer:
         self._rules.append(
             _Rule(method.upper(), re.compile(path_regex), status, times, code=code, message=text)
         )
+
+    def fail_after_next(
+        self, method: str, path_regex: str, status: int = 500, times: int = 1, *, message: str | None = None
+    ) -> None:
+        """The next ``times`` matching requests take effect (a message is created) but answer ``status``.
+
+        A reply lost after the fact: a client that retries without a nonce creates the message twice.
+        """
+        text = message or f"{status}: Error"
+        self._rules.append(
+            _Rule(method.upper(), re.compile(path_regex), status, times, message=text, after=True)
+        )
+
+    def drop_next(self, method: str, path_regex: str, times: int = 1, *, after: bool = False) -> None:
+        """The next ``times`` matching requests get no reply: the connection is closed.
+
+        With ``after`` the request takes effect first (the client cannot tell which happened).
+        """
+        self._rules.append(_Rule(method.upper(), re.compile(path_regex), 0, times, after=after, drop=True))
+
+    async def add_reactions(self, channel_id: int, reactions: Sequence[tuple[int, int, str]]) -> None:
+        """Store and dispatch many (message id, user id, emoji) reactions by plain members; notify once."""
+        for message_id, user_id, emoji in reactions:
+            self._remember_user(user_id, None)
+            key = _emoji_key(emoji)
+            if self._store_reaction(message_id, key, user_id):
+                await self._dispatch_reaction("MESSAGE_REACTION_ADD", channel_id, message_id, user_id, key)
+        await self._notify()
 
     # ------------------------------------------------------------------ driving the client
 
@@ -1284,14 +1318,9 @@ class DiscordTestServer:
         self.request_log.append({"method": method, "path": path, "query": dict(request.query), "json": body})
         await self._notify()
 
-        for rule in self._rules:
-            if rule.method == method and _path_matches(rule.pattern, path):
-                rule.times -= 1
-                if rule.times <= 0:
-                    self._rules.remove(rule)
-                if rule.status == 429:
-                    return self._too_many_requests(rule.retry_after)
-                return _json({"message": rule.message, "code": rule.code}, rule.status)
+        rule = self._take_rule(method, path, after=False)
+        if rule is not None:
+            return self._rule_response(request, rule)
 
         found = self._match(method, segments)
         if found is None:
@@ -1308,7 +1337,28 @@ class DiscordTestServer:
                 payload["errors"] = exc.errors
             response = _json(payload, exc.status)
         await self._notify()
+        rule = self._take_rule(method, path, after=True)
+        if rule is not None:
+            return self._rule_response(request, rule)
         return response
+
+    def _take_rule(self, method: str, path: str, *, after: bool) -> _Rule | None:
+        for rule in self._rules:
+            if rule.after == after and rule.method == method and _path_matches(rule.pattern, path):
+                rule.times -= 1
+                if rule.times <= 0:
+                    self._rules.remove(rule)
+                return rule
+        return None
+
+    def _rule_response(self, request: web.Request, rule: _Rule) -> web.Response:
+        if rule.drop:
+            if request.transport is not None:
+                request.transport.abort()  # no status line at all: the client sees a dropped connection
+            return web.Response(status=500)
+        if rule.status == 429:
+            return self._too_many_requests(rule.retry_after)
+        return _json({"message": rule.message, "code": rule.code}, rule.status)
 
     async def _read_body(self, request: web.Request) -> Any:
         if not request.body_exists:
@@ -1472,6 +1522,10 @@ class DiscordTestServer:
         cid = int(p["channel_id"])
         self._require_channel(cid)
         body = dict(body or {})
+        earlier = self._same_nonce(body)
+        if earlier is not None:
+            self.nonce_hits += 1
+            return _json(_public(self._with_reactions(earlier)))
         files = body.pop("__files__", [])
         self._validate_message_body(body, creating=True, has_files=bool(files))
         attachments = [
@@ -1488,6 +1542,21 @@ class DiscordTestServer:
         self.messages[int(msg["id"])] = msg
         await self._dispatch_message("MESSAGE_CREATE", msg)
         return _json(_public(msg))
+
+    def _same_nonce(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """With enforce_nonce, the bot's message created with this nonce in the last few minutes, if any."""
+        nonce = body.get("nonce")
+        if not body.get("enforce_nonce") or nonce is None:
+            return None
+        since = (int((time.time() - NONCE_WINDOW_S) * 1000) - DISCORD_EPOCH_MS) << 22
+        for mid, msg in self.messages.items():
+            if (
+                mid >= since
+                and str(msg.get("nonce")) == str(nonce)
+                and int(msg["author"]["id"]) == self.bot_id
+            ):
+                return msg
+        return None
 
     async def _get_message(self, request: web.Request, p: dict[str, str], body: Any) -> web.Response:
         msg = self._require_message(int(p["channel_id"]), int(p["message_id"]))

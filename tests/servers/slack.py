@@ -29,7 +29,9 @@ Behaviour that follows real Slack (and that a real adapter trips over):
 Extras beyond the core interface: `channels=` and `api_app_id=` constructor arguments, `click(...,
 message_ts=)`, `wait_for(predicate)`, `request_refresh()` (Slack's "disconnect" message), `envelopes`
 (everything sent over the socket), `response_urls` (what each response_url was issued for),
-chat.delete. Close the Socket Mode handler before `stop()`, or the client keeps reconnecting.
+chat.delete, conversations.history (newest first, with `metadata` only given include_all_metadata),
+`fail_after_next` (the call takes effect, then the reply is an error: a retry would post twice) and
+`drop_next` (no reply at all: the connection closes, before or after the call takes effect). Close the Socket Mode handler before `stop()`, or the client keeps reconnecting.
 """
 
 from __future__ import annotations
@@ -127,6 +129,8 @@ class SlackTestServer:
         self._ids = itertools.count(1)
         self._rate_limits: dict[str, list[int]] = {}
         self._failures: dict[str, list[tuple[str, int]]] = {}
+        self._failures_after: dict[str, list[tuple[str, int]]] = {}
+        self._drops: dict[str, list[bool]] = {}  # method -> per drop: after the call took effect?
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[str]] = set()
         self._methods: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
@@ -141,6 +145,7 @@ class SlackTestServer:
             "reactions.get": self._reactions_get,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
         }
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -242,6 +247,16 @@ class SlackTestServer:
         """The next `times` calls of `method` answer {"ok": false, "error": error} with HTTP `status`."""
         self._failures.setdefault(method, []).extend([(error, status)] * times)
 
+    def fail_after_next(
+        self, method: str, error: str = "internal_error", times: int = 1, status: int = 500
+    ) -> None:
+        """The next `times` calls of `method` take effect, then answer {"ok": false, "error": error} with `status`."""
+        self._failures_after.setdefault(method, []).extend([(error, status)] * times)
+
+    def drop_next(self, method: str, times: int = 1, *, after: bool = False) -> None:
+        """The next `times` calls of `method` get no reply (the connection closes); `after`: once it took effect."""
+        self._drops.setdefault(method, []).extend([after] * times)
+
     # -- signing (HTTP mode) ---------------------------------------------------------------------
 
     def signed_headers(
@@ -281,9 +296,14 @@ class SlackTestServer:
 
     async def send_event(self, event: dict[str, Any]) -> str:
         """Deliver an Events API event (wrapped in event_callback) to the connected app."""
+        return await self._send_envelope(
+            "events_api", self._event_payload(event), accepts_response_payload=False
+        )
+
+    def _event_payload(self, event: dict[str, Any]) -> dict[str, Any]:
         event = dict(event)
         event.setdefault("event_ts", self._next_ts())
-        payload = {
+        return {
             "token": "verification-token",
             "team_id": self.team_id,
             "context_team_id": self.team_id,
@@ -304,7 +324,6 @@ class SlackTestServer:
             "is_ext_shared_channel": False,
             "event_context": f"4-{uuid.uuid4().hex}",
         }
-        return await self._send_envelope("events_api", payload, accepts_response_payload=False)
 
     def _reaction_event(self, kind: str, channel: str, ts: str, user: str, name: str) -> dict[str, Any]:
         event: dict[str, Any] = {
@@ -341,6 +360,24 @@ class SlackTestServer:
         """A user reacts: stored, then a reaction_added event (sent even for a duplicate). Returns the envelope id."""
         self.add_reaction_silently(channel, ts, user, name)
         return await self.send_event(self._reaction_event("reaction_added", channel, ts, user, name))
+
+    async def add_reactions(self, reactions: list[tuple[str, str, str, str]]) -> int:
+        """Store (channel, ts, user, name) reactions; each event is sent only while an app is connected.
+
+        Returns how many were sent: the rest are only on the messages, as if added while the app was down.
+        """
+        sent = 0
+        for channel, ts, user, name in reactions:
+            self.add_reaction_silently(channel, ts, user, name)
+            if not self._sockets or self._sockets[-1].closed:
+                continue
+            event = self._reaction_event("reaction_added", channel, ts, user, name)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self._send_envelope(
+                    "events_api", self._event_payload(event), accepts_response_payload=False
+                )
+                sent += 1
+        return sent
 
     async def remove_reaction(self, channel: str, ts: str, user: str, name: str) -> str:
         """A user un-reacts: removed from the store, then a reaction_removed event."""
@@ -562,13 +599,27 @@ class SlackTestServer:
         if self._failures.get(method):
             error, status = self._failures[method].pop(0)
             return web.json_response({"ok": False, "error": error}, status=status)
+        drop_after = self._drops[method].pop(0) if self._drops.get(method) else None
+        if drop_after is False:
+            return self._drop(request)
 
         try:
             result = handler(args, token)
         except SlackApiFailure as exc:
             return web.json_response({"ok": False, "error": exc.error, **exc.extra})
         self._notify()
+        if drop_after:
+            return self._drop(request)
+        if self._failures_after.get(method):
+            error, status = self._failures_after[method].pop(0)
+            return web.json_response({"ok": False, "error": error}, status=status)
         return web.json_response({"ok": True, **result})
+
+    @staticmethod
+    def _drop(request: web.Request) -> web.Response:
+        if request.transport is not None:
+            request.transport.abort()  # no status line: the client sees the server disconnect
+        return web.Response(status=500)
 
     # -- Web API methods -------------------------------------------------------------------------
 
@@ -739,6 +790,30 @@ class SlackTestServer:
         if reactions:
             message["reactions"] = reactions
         return {"type": "message", "channel": channel, "message": message}
+
+    def _conversations_history(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        channel = self._channel(args.get("channel"))
+        limit = max(1, min(999, int(args.get("limit") or 100)))
+        with_metadata = _truthy(args.get("include_all_metadata", False))
+        top = [  # the channel's own messages and thread replies also sent to the channel, newest first
+            m
+            for m in reversed(self.messages.get(channel, []))
+            if not m.get("thread_ts") or m.get("thread_ts") == m["ts"] or m.get("reply_broadcast")
+        ]
+        start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
+        page = top[start : start + limit]
+        messages = []
+        for m in page:
+            out = self._public_message(m)
+            if not with_metadata:
+                out.pop("metadata", None)
+            messages.append(out)
+        more = start + limit < len(top)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""},
+        }
 
     def _users_info(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         uid = str(args.get("user") or "")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import discord
 
 from ...core.ports import PostError
@@ -14,37 +17,77 @@ from . import render
 
 log = logging.getLogger(__name__)
 PAGE = 100  # Discord's largest page of reaction users
+RETRY_DELAYS = (0.5, 1.0, 2.0)  # our own retries of a create, on top of discord.py's
+RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})  # it already waited 1+3+5+7+9 s on these
 
 
 class DiscordChat:
     """Posts questions, reveals and boards; reads and removes option reactions."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.client = client
+        self.retry_delays = tuple(retry_delays)
+        self._option_tasks: set[asyncio.Task[None]] = set()
 
     def _channel(self, where: ChannelRef) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(where.channel), guild_id=int(where.community))
 
+    async def _send(self, where: ChannelRef, what: str, nonce: str, **fields: Any) -> discord.Message:
+        """Create a message, retrying 503s and lost connections with one nonce for every attempt.
+
+        A create is not idempotent: a reply can be lost after Discord made the message. With `nonce` and
+        enforce_nonce (discord.py sets it whenever a nonce is given) Discord answers a repeat with the
+        message it already made, so neither discord.py's retries nor ours can post twice.
+        """
+        channel = self._channel(where)
+        for delay in (*self.retry_delays, None):
+            try:
+                return await channel.send(nonce=nonce, allowed_mentions=render.NO_PINGS, **fields)
+            except discord.DiscordServerError as exc:
+                if delay is None or exc.status in RETRIED_BY_DISCORD_PY:
+                    raise
+                reason = f"Discord answered {exc.status}"
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                if delay is None:
+                    raise
+                reason = f"the connection failed ({type(exc).__name__})"
+            log.warning("posting %s: %s; retrying in %.1fs", what, reason, delay)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
     async def post_question(self, where: ChannelRef, view: QuestionView) -> str:
+        what = f"question {view.round_id}"
         try:
-            message = await self._channel(where).send(
-                embed=render.question(view), allowed_mentions=render.NO_PINGS
-            )
-        except discord.HTTPException as exc:  # discord.py has already retried 429s and 5xx
+            message = await self._send(where, what, str(secrets.randbits(63)), embed=render.question(view))
+        except discord.HTTPException as exc:  # 429s and 5xx were retried (see _send)
             raise PostError(f"Discord refused the post ({exc.status}): {exc.text or exc}") from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PostError(f"could not reach Discord to post ({type(exc).__name__}: {exc})") from exc
+        # The letters go on after we return, once the round is taken: adding them is rate limited (about
+        # four a second), and a reaction made meanwhile on a round not yet open would be dropped.
+        task = asyncio.get_running_loop().create_task(self._add_letters(message, view))
+        self._option_tasks.add(task)
+        task.add_done_callback(self._option_tasks.discard)
+        return str(message.id)
+
+    async def _add_letters(self, message: discord.Message, view: QuestionView) -> None:
         for emoji in render.OPTION_EMOJI[: len(view.question.options)]:
             try:
                 await message.add_reaction(emoji)
-            except discord.HTTPException as exc:
+            except Exception as exc:  # a missing letter is logged; players can still add it themselves
                 log.warning("could not add %s to question %s: %s", emoji, view.round_id, exc)
-        return str(message.id)
 
     async def post_reveal(self, where: ChannelRef, message_ref: str, view: RevealView) -> None:
         reference = discord.MessageReference(
             message_id=int(message_ref), channel_id=int(where.channel), fail_if_not_exists=False
         )
-        await self._channel(where).send(
-            embed=render.reveal(view), reference=reference, allowed_mentions=render.NO_PINGS
+        # One nonce per question: a reveal repeated after a crash (posted, not yet marked) is not shown twice.
+        await self._send(
+            where,
+            f"the reveal of {view.round_id}",
+            f"r{message_ref}",
+            embed=render.reveal(view),
+            reference=reference,
         )
 
     async def read_answers(
@@ -75,4 +118,4 @@ class DiscordChat:
         )
 
     async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
-        await self._channel(where).send(embed=render.board(view), allowed_mentions=render.NO_PINGS)
+        await self._send(where, "a leaderboard", str(secrets.randbits(63)), embed=render.board(view))

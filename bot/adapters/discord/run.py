@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -11,6 +12,8 @@ import yarl
 
 from ...app import App, assemble
 from ...core.errors import QuizError
+from ...core.rounds import Outcome
+from ...core.service import QuizService
 from ...settings import Settings
 from .chat import DiscordChat
 from .client import QuizClient
@@ -37,6 +40,8 @@ class DiscordBot:
         self.client = QuizClient(guild_ready_timeout=guild_ready_timeout)
         self.app: App | None = None
         self.ready = asyncio.Event()
+        self.rereads = 0  # fresh gateway sessions after the first, each followed by a read-back
+        self._sessions: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Connect, start the app on the first READY, and serve until closed."""
@@ -56,10 +61,16 @@ class DiscordBot:
                 raise QuizError(
                     "Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal"
                 ) from None
+            finally:
+                if self._sessions is not None:
+                    self._sessions.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._sessions
 
     async def _first_ready(self) -> None:
         assert self.app is not None
         await self.app.start()
+        self._sessions = asyncio.get_running_loop().create_task(self._on_new_sessions(self.app.service))
         synced = await self.client.tree.sync()
         log.info("slash commands synced: %d", len(synced))
         self.ready.set()
@@ -72,6 +83,55 @@ class DiscordBot:
     async def close(self) -> None:
         """Disconnect; open rounds resume at the next start."""
         await self.client.close()
+
+    async def _on_new_sessions(self, service: QuizService) -> None:
+        """After every later READY, read the open questions' reactions back.
+
+        A RESUMED session replays the events it missed; a fresh one (INVALID_SESSION, or a resume that
+        came too late) does not, so reactions added while the gateway was away are only on the messages.
+        """
+        while True:
+            await self.client.wait_for("ready")
+            self.rereads += 1
+            try:
+                found = await reread_open_rounds(service)
+            except Exception:
+                log.exception("reading reactions back after a new gateway session failed")
+                continue
+            log.info("new gateway session: %d missed answer(s) read back from open questions", found)
+
+
+async def reread_open_rounds(service: QuizService) -> int:
+    """Record reactions on open questions that no event brought; how many answers that added or changed."""
+    found = 0
+    for rnd in service.open_rounds():
+        if rnd.message_ref is None or rnd.closes_at is None:
+            continue
+        channel = await service.store.channel_by_id(rnd.channel_id)
+        since = service.clock()
+        try:
+            marks = await service.chat.read_answers(
+                service.ref(channel), rnd.message_ref, len(rnd.question.options)
+            )
+        except Exception:
+            log.warning("could not read back the reactions of question %s", rnd.id)
+            continue
+        by_player: dict[str, list[tuple[str, int]]] = {}
+        for player, name, option in marks:
+            by_player.setdefault(player, []).append((name, option))
+        for player, choices in by_player.items():
+            current = rnd.answers.get(player)
+            if current is not None and (current.at >= since or any(o == current.option for _, o in choices)):
+                continue  # already counted, or changed live while we were reading: the event is newer
+            name, option = choices[0]
+            try:
+                outcome = service.answer(
+                    rnd.message_ref, player, name, option, at=min(service.clock(), rnd.closes_at)
+                )
+            except QuizError:
+                continue
+            found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
+    return found
 
 
 async def run_discord(settings: Settings) -> int:
