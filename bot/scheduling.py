@@ -12,8 +12,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .core.admin import Admin
-from .core.errors import InvalidInputError, QuizError
+from .core.admin import Admin, check_timezone
+from .core.errors import InvalidInputError, QuizError, quoted
 from .core.records import ChannelRecord, ScheduleRecord
 from .core.service import QuizService
 
@@ -34,28 +34,35 @@ def _weekday_field(field: str) -> str:
         if not any(ch.isdigit() for ch in body) and not step_text:
             names.append(part)  # '*', 'mon', 'mon-fri': names mean the same in both
             continue
-        if body == "*":
-            low, high = 0, 6
-        elif "-" in body:
-            a, _, b = body.partition("-")
-            low, high = int(a), int(b)
-        else:
-            low = high = int(body)
-        step = int(step_text) if step_text else 1
+        try:
+            if body == "*":
+                low, high = 0, 6
+            elif "-" in body:
+                a, _, b = body.partition("-")
+                low, high = int(a), int(b)
+            else:
+                low = high = int(body)
+            step = int(step_text) if step_text else 1
+        except ValueError:
+            raise ValueError(
+                f"day of week '{part}' is not a day 0-7, a range such as 1-5 or a name"
+            ) from None
         if not (0 <= low <= 7 and 0 <= high <= 7 and low <= high and step >= 1):
             raise ValueError(f"day of week '{part}' is out of range 0-7")
         names += [_DAYS[d % 7] for d in range(low, high + 1, step)]
     return ",".join(dict.fromkeys(names))
 
 
+_CRON_FORM = "minute (0-59) hour (0-23) day (1-31) month (1-12) weekday (0-7 or sun-sat), e.g. '0 9 * * 1-5'"
+
+
 def trigger(cron: str, timezone: str) -> CronTrigger:
     """A trigger for a standard 5-field cron in an IANA zone, or InvalidInputError saying what is wrong."""
     fields = cron.split()
     if len(fields) != 5:
-        raise InvalidInputError(
-            f"'{cron}' has {len(fields)} fields; a cron has 5: minute hour day month weekday (e.g. '0 9 * * 1-5')"
-        )
+        raise InvalidInputError(f"{quoted(cron)} has {len(fields)} fields; a cron has 5: {_CRON_FORM}")
     minute, hour, day, month, weekday = fields
+    zone = ZoneInfo(check_timezone(timezone))
     try:
         return CronTrigger(
             minute=minute,
@@ -63,10 +70,12 @@ def trigger(cron: str, timezone: str) -> CronTrigger:
             day=day,
             month=month,
             day_of_week=_weekday_field(weekday),
-            timezone=ZoneInfo(timezone),
+            timezone=zone,
         )
     except (ValueError, KeyError) as exc:
-        raise InvalidInputError(f"'{cron}' is not a valid cron expression: {exc}") from None
+        raise InvalidInputError(
+            f"{quoted(cron)} is not a valid cron expression: {exc}; use {_CRON_FORM}"
+        ) from None
 
 
 def last_due(trig: CronTrigger, now: datetime, grace: float) -> datetime | None:
@@ -96,7 +105,9 @@ class Scheduler:
     def describe(self, cron: str, timezone: str) -> str:
         """Validate a cron + zone and say when it next fires."""
         nxt = trigger(cron, timezone).get_next_fire_time(None, datetime.now(ZoneInfo(timezone)))
-        return f"next: {nxt:%a %Y-%m-%d %H:%M} {timezone}" if nxt else "never fires"
+        if nxt is None:  # such as '0 9 30 2 *': there is no 30 February
+            raise InvalidInputError(f"{quoted(cron)} never fires: no date matches its day and month")
+        return f"next: {nxt:%a %Y-%m-%d %H:%M} {timezone}"
 
     async def start(self) -> None:
         """Build jobs, make any post missed while down (once), and start ticking."""
@@ -113,7 +124,7 @@ class Scheduler:
     async def refresh(self) -> None:
         """Rebuild one job per distinct (cron, zone) of the active schedules."""
         groups: dict[tuple[str, str], list[ScheduleRecord]] = defaultdict(list)
-        for sched in await self.service.store.schedules():
+        for sched in await self.service.store.schedules(platform=self.service.platform):
             if not sched.paused:
                 groups[(sched.cron, sched.timezone)].append(sched)
         for key in set(self._groups) - set(groups):

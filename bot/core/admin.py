@@ -207,7 +207,7 @@ class Admin:
     async def finish_due_competitions(self) -> int:
         """Post final standings of every competition whose end has passed (each once)."""
         done = 0
-        for comp in await self.store.due_competitions(self.service.clock()):
+        for comp in await self.store.due_competitions(self.service.clock(), self.service.platform):
             done += await self._finish(comp)
         return done
 

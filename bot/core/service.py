@@ -270,7 +270,8 @@ class QuizService:
     async def resume(self) -> int:
         """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not."""
         recovering: list[_Live] = []
-        for rec in await self.store.rounds_in([RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]):
+        states = [RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]
+        for rec in await self.store.rounds_in(states, self.platform):  # another platform's bot has its own
             channel = await self.store.channel_by_id(rec.channel_id)
             if rec.state is RoundState.PENDING:
                 await self.store.mark_failed(rec.id, "the bot stopped before the question was posted")

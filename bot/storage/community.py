@@ -16,6 +16,11 @@ SELECT ch.id, ch.community_id, co.external_id, ch.external_id, ch.name, ch.confi
 FROM channels ch JOIN communities co ON co.id = ch.community_id
 """
 _COMPETITION = "SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at FROM competitions"
+_DUE_COMPETITIONS = """
+SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at FROM competitions
+WHERE finished_at IS NULL AND ends_at <= ?
+AND (? IS NULL OR community_id IN (SELECT id FROM communities WHERE platform = ?)) ORDER BY ends_at
+"""
 _TEAM = """
 SELECT t.id, t.name, t.role_ref, (SELECT count(*) FROM team_members m WHERE m.team_id = t.id)
 FROM teams t
@@ -193,10 +198,11 @@ class CommunityRepo:
         ) as cur:
             return [_competition(row) for row in await cur.fetchall()]
 
-    async def due_competitions(self, at: float) -> list[CompetitionRecord]:
-        """Competitions whose end has passed but whose standings were not yet posted."""
+    async def due_competitions(self, at: float, platform: str | None = None) -> list[CompetitionRecord]:
+        """Competitions (of one platform's communities, if given) that ended but have no standings posted."""
         async with self.db.conn.execute(
-            _COMPETITION + " WHERE finished_at IS NULL AND ends_at <= ? ORDER BY ends_at", (at,)
+            _DUE_COMPETITIONS,
+            (at, platform, platform),
         ) as cur:
             return [_competition(row) for row in await cur.fetchall()]
 

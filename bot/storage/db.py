@@ -15,6 +15,7 @@ import aiosqlite
 from ..core.errors import StorageError
 
 APPLICATION_ID = 0x51554942  # "QUIB": marks a file as quizbot's, so a stranger's database is never touched.
+_OPEN_ATTEMPTS = 20  # about ten seconds in all
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -55,18 +56,32 @@ class Database:
             raise StorageError(f"{target}: cannot open database: {exc}") from exc
         db = cls(conn, target)
         try:
-            await db._check_and_migrate(target_version)
+            for attempt in range(_OPEN_ATTEMPTS):
+                try:
+                    await db._check_and_migrate(target_version)
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Two bots (Discord and Slack) starting on one new file: switching it to WAL needs it
+                    # to themselves for a moment. Wait and look again.
+                    if "locked" not in str(exc):
+                        raise
+                    if attempt == _OPEN_ATTEMPTS - 1:
+                        raise StorageError(f"{target}: {exc}; is another program holding it?") from exc
+                    await asyncio.sleep(0.05 * (attempt + 1))
         except BaseException:
             await conn.close()
             raise
         return db
 
     async def _check_and_migrate(self, target_version: int) -> None:
+        await self.conn.execute("PRAGMA busy_timeout = 2000")
         try:
             app_id = await self.scalar("PRAGMA application_id")
             version = await self.scalar("PRAGMA user_version")
             tables = await self.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
         except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc):
+                raise  # another bot is creating the file this moment: open() looks again
             raise StorageError(f"{self.path}: not a SQLite database ({exc}); refusing to touch it") from exc
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
             raise StorageError(
@@ -79,18 +94,23 @@ class Database:
                 "upgrade quizbot instead. The file was not changed."
             )
         await self.conn.execute("PRAGMA foreign_keys = ON")
-        await self.conn.execute("PRAGMA synchronous = FULL")
-        await self.conn.execute("PRAGMA busy_timeout = 5000")
-        await self._migrate([m for m in migrations() if version < m[0] <= target_version])
-        if self.path != ":memory:":  # only now: switching to WAL writes to the file, even an empty one
+        if self.path != ":memory:":
+            # Before migrating: in WAL, a second bot starting on the same new file reads while this one
+            # migrates, instead of both deadlocking on rollback-journal locks. (It writes the file header,
+            # so a failed first migration leaves a valid file with no schema, not a 0-byte one.)
             await self.conn.execute("PRAGMA journal_mode = WAL")
+        await self.conn.execute("PRAGMA synchronous = FULL")
+        if any(version < m[0] <= target_version for m in migrations()):
+            await self._migrate(target_version)
 
-    async def _migrate(self, pending: list[tuple[int, str, str]]) -> None:
+    async def _migrate(self, target_version: int) -> None:
         """All pending migrations in one transaction: a failure leaves the file as it was."""
-        if not pending:
-            return
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
+            # Read again under the write lock: a second bot (the Slack one beside the Discord one) on the
+            # same file may have migrated it while this one waited.
+            version = await self.scalar("PRAGMA user_version")
+            pending = [m for m in migrations() if version < m[0] <= target_version]
             for number, _, sql in pending:
                 for statement in _statements(sql):
                     await self.conn.execute(statement)

@@ -78,13 +78,17 @@ class RoundRepo:
                 (error[:500], round_id),
             )
 
-    async def rounds_in(self, states: Sequence[RoundState]) -> list[RoundRecord]:
-        """Rounds in any of `states`, oldest first, open ones with their answers."""
+    async def rounds_in(self, states: Sequence[RoundState], platform: str | None = None) -> list[RoundRecord]:
+        """Rounds in any of `states` (on one platform's communities, if given), oldest first, open ones with
+        their answers."""
         sql = (
-            "SELECT id, channel_id, question, state, window, allow_changes, message_ref, posted_at, scoring "
-            "FROM rounds WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id"
+            "SELECT r.id, r.channel_id, r.question, r.state, r.window, r.allow_changes, r.message_ref, "
+            "r.posted_at, r.scoring FROM rounds r JOIN channels ch ON ch.id = r.channel_id "
+            "JOIN communities co ON co.id = ch.community_id "
+            "WHERE r.state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR co.platform = ?) ORDER BY r.id"
         )
-        async with self.db.conn.execute(sql, (json.dumps([s.value for s in states]),)) as cur:
+        states_json = json.dumps([s.value for s in states])
+        async with self.db.conn.execute(sql, (states_json, platform, platform)) as cur:
             rows = await cur.fetchall()
         out = []
         for rid, channel_id, question, state, window, allow, ref, posted, scoring in rows:

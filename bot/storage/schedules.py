@@ -29,13 +29,15 @@ class ScheduleRepo:
             )
             return int(cur.lastrowid or 0)
 
-    async def schedules(self, community_id: int | None = None) -> list[ScheduleRecord]:
-        """All schedules, or one community's, oldest first."""
-        params: tuple[int, ...] = ()
-        if community_id is None:
-            sql = _SELECT + "ORDER BY s.id"
-        else:
-            sql, params = _SELECT + "WHERE ch.community_id = ? ORDER BY s.id", (community_id,)
+    async def schedules(
+        self, community_id: int | None = None, platform: str | None = None
+    ) -> list[ScheduleRecord]:
+        """All schedules, one community's or one platform's, oldest first."""
+        sql = (
+            _SELECT
+            + "WHERE (? IS NULL OR ch.community_id = ?) AND (? IS NULL OR co.platform = ?) ORDER BY s.id"
+        )
+        params = (community_id, community_id, platform, platform)
         async with self.db.conn.execute(sql, params) as cur:
             return [
                 ScheduleRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8])

@@ -213,17 +213,6 @@ async def test_a_failed_migration_leaves_the_file_exactly_as_it_was(
         assert snapshot(conn) == rows  # no half_done table, no overwritten names, answers all there
 
 
-async def test_a_failed_first_migration_leaves_an_empty_file_empty(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "quiz.sqlite3"
-    path.touch()
-    number = _migrations_with(monkeypatch, tmp_path, BROKEN_MIGRATION)
-    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
-        await Database.open(path, target_version=number)
-    assert path.read_bytes() == b""
-
-
 async def test_a_failed_first_migration_leaves_no_schema_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
