@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.db import LATEST
 from tests.cli.test_cli import quizbot
 
 
@@ -37,7 +38,7 @@ def test_backup_prints_what_it_wrote_and_the_copy_serves_the_same_board(live: Pa
     copy = tmp_path / "copy.sqlite3"
     out = quizbot("backup", str(copy), tmp=tmp_path)
     assert out.returncode == 0, out.stderr
-    pattern = rf"wrote {re.escape(str(copy))}: ([\d,]+) bytes, schema 1, 4 rounds, 4 answers, 2 players \(integrity ok\)\n"
+    pattern = rf"wrote {re.escape(str(copy))}: ([\d,]+) bytes, schema {LATEST}, 4 rounds, 4 answers, 2 players \(integrity ok\)\n"
     match = re.fullmatch(pattern, out.stdout)
     assert match and int(match.group(1).replace(",", "")) == copy.stat().st_size
     board = quizbot("leaderboard", tmp=tmp_path).stdout
