@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .bank import Bank
@@ -22,6 +22,17 @@ from .selection import choose_question
 from .views import ChannelRef, LookupHit, QuestionView, RevealView
 
 log = logging.getLogger(__name__)
+
+
+_EARLY_MAX = 10_000  # messages with early marks kept while questions are being posted
+
+
+def _by_player(marks: Sequence[tuple[str, str, int]]) -> dict[str, list[tuple[str, int]]]:
+    """Marks read from a message, grouped: player -> [(name, option), ...]."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for player, name, option in marks:
+        found.setdefault(player, []).append((name, option))
+    return found
 
 
 @dataclass
@@ -52,6 +63,10 @@ class QuizService:
         self._writer = writer
         self._rng = rng or random.Random()
         self._live: dict[str, _Live] = {}  # message ref -> open round; the reaction path reads only this
+        # Marks on messages not (yet) known while a question is being posted: the platform may deliver a
+        # fast player's reaction before the post's own reply arrives. Replayed once the round is tracked.
+        self._posting = 0
+        self._early: dict[str, list[tuple[str, str, int, float]]] = {}
         self._close_lock = asyncio.Lock()  # streaks and scores: one round is scored at a time
         self._closing: set[asyncio.Task[None]] = set()  # timers past their sleep: finished, never cut
         self._set_bank(bank)
@@ -126,15 +141,26 @@ class QuizService:
             scoring=config.scoring,
         )
         view = QuestionView(round_id, question, self.stage_name(question.stage), now + window, window)
+        self._posting += 1
         try:
-            ref = await self.chat.post_question(self.ref(channel), view)
-        except PostError as exc:
-            rnd.mark_failed()
-            await self.store.mark_failed(round_id, str(exc))
-            raise
-        rnd.mark_posted(ref, now)  # from `now`, so the close time shown in the post is the real one
-        await self.store.mark_posted(round_id, ref, now)
-        self._track(rnd, channel)
+            try:
+                ref = await self.chat.post_question(self.ref(channel), view)
+            except PostError as exc:
+                rnd.mark_failed()
+                await self.store.mark_failed(round_id, str(exc))
+                raise
+            rnd.mark_posted(ref, now)  # from `now`, so the close time shown in the post is the real one
+            await self.store.mark_posted(round_id, ref, now)
+            self._track(rnd, channel)
+            for player, name, option, at in self._early.pop(ref, []):
+                try:
+                    self.answer(ref, player, name, option, at)
+                except QuizError:
+                    continue
+        finally:
+            self._posting -= 1
+            if not self._posting:
+                self._early.clear()
         return rnd
 
     def _track(self, rnd: Round, channel: ChannelRecord, *, arm: bool = True) -> _Live:
@@ -179,9 +205,11 @@ class QuizService:
     ) -> Outcome | None:
         """Record an answer as it arrives; None when the message is not an open question."""
         live = self._live.get(message_ref)
-        if live is None:
-            return None
         when = self.clock() if at is None else at
+        if live is None:
+            if self._posting and len(self._early) < _EARLY_MAX:
+                self._early.setdefault(message_ref, []).append((player, name, option, when))
+            return None
         outcome = live.round.answer(player, name, option, when)
         if outcome in (Outcome.RECORDED, Outcome.CHANGED):
             self._writer.submit(
@@ -307,9 +335,7 @@ class QuizService:
         except Exception:
             log.warning("could not read back the marks of round %s; keeping what is stored", rnd.id)
             return
-        by_player: dict[str, list[tuple[str, int]]] = {}
-        for player, name, option in marks:
-            by_player.setdefault(player, []).append((name, option))
+        by_player = _by_player(marks)
         when = min(self.clock(), rnd.closes_at)  # the platform does not say when a mark was added
         for player, choices in by_player.items():
             stored = rnd.answers.get(player)
@@ -326,6 +352,39 @@ class QuizService:
                 gone = rnd.answers.pop(player)
                 self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, gone.name, None, when))
         await self._writer.flush()
+
+    async def reread_open_rounds(self) -> int:
+        """After a gap in the platform's events (a fresh gateway session): record marks on open questions that
+        no event brought; how many answers that added or changed."""
+        found = 0
+        for rnd in self.open_rounds():
+            if rnd.message_ref is None or rnd.closes_at is None:
+                continue
+            channel = await self.store.channel_by_id(rnd.channel_id)
+            since = self.clock()
+            try:
+                marks = await self.chat.read_answers(
+                    self.ref(channel), rnd.message_ref, len(rnd.question.options)
+                )
+            except Exception:
+                log.warning("could not read back the reactions of question %s", rnd.id)
+                continue
+            by_player = _by_player(marks)
+            for player, choices in by_player.items():
+                current = rnd.answers.get(player)
+                if current is not None and (
+                    current.at >= since or any(o == current.option for _, o in choices)
+                ):
+                    continue  # already counted, or changed live while we were reading: the event is newer
+                name, option = choices[0]
+                try:
+                    outcome = self.answer(
+                        rnd.message_ref, player, name, option, at=min(self.clock(), rnd.closes_at)
+                    )
+                except QuizError:
+                    continue
+                found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
+        return found
 
     # -- schedules --------------------------------------------------------------------------------
 

@@ -600,11 +600,6 @@ class MarkedWhilePosting(SlowChat):
         return ref
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the Chat port adds the option marks inside post_question, before the service tracks the "
-    "message, so a reaction in that second is ignored until a restart reads the marks back",
-)
 async def test_a_reaction_while_the_bot_adds_its_marks_is_not_lost(
     mini_bank: Bank, store: SqliteStore, clock: Clock
 ) -> None:

@@ -12,7 +12,6 @@ import yarl
 
 from ...app import App, assemble
 from ...core.errors import QuizError
-from ...core.rounds import Outcome
 from ...core.service import QuizService
 from ...settings import Settings
 from .chat import DiscordChat
@@ -94,44 +93,11 @@ class DiscordBot:
             await self.client.wait_for("ready")
             self.rereads += 1
             try:
-                found = await reread_open_rounds(service)
+                found = await service.reread_open_rounds()
             except Exception:
                 log.exception("reading reactions back after a new gateway session failed")
                 continue
             log.info("new gateway session: %d missed answer(s) read back from open questions", found)
-
-
-async def reread_open_rounds(service: QuizService) -> int:
-    """Record reactions on open questions that no event brought; how many answers that added or changed."""
-    found = 0
-    for rnd in service.open_rounds():
-        if rnd.message_ref is None or rnd.closes_at is None:
-            continue
-        channel = await service.store.channel_by_id(rnd.channel_id)
-        since = service.clock()
-        try:
-            marks = await service.chat.read_answers(
-                service.ref(channel), rnd.message_ref, len(rnd.question.options)
-            )
-        except Exception:
-            log.warning("could not read back the reactions of question %s", rnd.id)
-            continue
-        by_player: dict[str, list[tuple[str, int]]] = {}
-        for player, name, option in marks:
-            by_player.setdefault(player, []).append((name, option))
-        for player, choices in by_player.items():
-            current = rnd.answers.get(player)
-            if current is not None and (current.at >= since or any(o == current.option for _, o in choices)):
-                continue  # already counted, or changed live while we were reading: the event is newer
-            name, option = choices[0]
-            try:
-                outcome = service.answer(
-                    rnd.message_ref, player, name, option, at=min(service.clock(), rnd.closes_at)
-                )
-            except QuizError:
-                continue
-            found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
-    return found
 
 
 async def run_discord(settings: Settings) -> int:
