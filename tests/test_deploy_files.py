@@ -22,3 +22,37 @@ def test_compose_runs_the_bot_with_its_database_on_a_volume_and_no_inline_secret
 
 def test_env_file_is_ignored_by_git() -> None:
     assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_compose_has_a_slack_service_from_the_same_image_on_the_same_database() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    main, slack = compose["services"]["quizbot"], compose["services"]["quizbot-slack"]
+    assert slack["command"] == ["quizbot", "run", "--platform", "slack"]
+    assert slack["image"] == main["image"] and slack["build"] == main["build"]
+    assert slack["environment"]["QUIZBOT_DB"] == main["environment"]["QUIZBOT_DB"]
+    assert slack["volumes"] == main["volumes"] and slack["env_file"] == main["env_file"]
+
+
+# The Web API methods the Slack adapter calls, and the bot scope each needs (api.slack.com/methods).
+SCOPES = {
+    "chat_postMessage": "chat:write",
+    "reactions_add": "reactions:write",
+    "reactions_get": "reactions:read",
+    "users_info": "users:read",
+    "conversations_history": "channels:history",
+}
+
+
+def test_the_slack_manifest_grants_every_scope_the_adapter_uses() -> None:
+    import re
+
+    source = "\n".join(p.read_text() for p in (ROOT / "bot" / "adapters" / "slack").glob("*.py"))
+    used = set(re.findall(r"\.((?:chat|reactions|users|conversations)_[A-Za-z]+)\(", source))
+    assert used, "no Web API calls found: the pattern is out of date"
+    assert used <= set(SCOPES), f"add the scope of {used - set(SCOPES)} to SCOPES and the manifest"
+    manifest = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text())
+    granted = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {SCOPES[m] for m in used} <= granted
+    assert {"reaction_added", "reaction_removed"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
