@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..core.admin import Admin
 from ..core.boards import leaderboard, parse_period, player_stats
 from ..core.config import ChannelConfig
-from ..core.errors import InvalidInputError
+from ..core.errors import InvalidInputError, quoted
 from ..core.periods import Period
 from ..core.records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from ..core.rounds import Round
@@ -186,7 +186,10 @@ class TextCommands:
             )
             return Text(f"Schedule #{sid} added: `{args[1]}` {args[2]}; {nxt}.")
         if sub in ("remove", "pause", "resume") and len(args) == 2 and args[1].lstrip("#").isdigit():
-            number = int(args[1].lstrip("#"))
+            digits = args[1].lstrip("#")
+            if not digits.isascii() or len(digits) > 18:  # '²' is a digit to isdigit(); ids fit in 64 bits
+                raise InvalidInputError(f"{quoted(args[1])} is not a schedule id; schedule list shows them")
+            number = int(digits)
             if sub == "remove":
                 await self.admin.remove_schedule(who.channel, number, admin=who.admin)
             else:

@@ -75,24 +75,139 @@ def bank_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+# Bank files nest five levels (file, questions, question, options, option). Much deeper is a mistake or an
+# attack: libyaml's parser slows down quadratically with depth and its composer recurses in C (20,000 '['
+# in a 40 KB file crash the process), so depth is checked on the event stream before composing wherever
+# the text could nest that deep.
+MAX_DEPTH = 32
+_SCAN_ABOVE = 2000  # collection indicators in a text above which its events are checked before composing
+_COLLECTIONS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _line(mark: Any) -> int:
+    return mark.line + 1 if mark is not None else 1
+
+
+class _Refused(Exception):
+    """A shape the loader refuses before building data from it, with the line that shows it."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line, self.problem = line, problem
+
+
+def _scan(text: str) -> None:
+    """Refuse aliases and deep nesting from the event stream (no recursion, stops at the first)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _COLLECTIONS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(_line(event.start_mark), f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, _ENDS):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            # Each alias is another reference to the anchored value, so a few lines can stand for
+            # billions of values; bank files are plain data and need none.
+            raise _Refused(
+                _line(event.start_mark),
+                f"YAML aliases (*{event.anchor}) are not allowed in bank files; write the value out",
+            )
+
+
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse deep nesting and duplicate keys (YAML would silently keep only the last value)."""
+    stack: list[tuple[yaml.Node, int, Loc]] = [(root, 1, ())]
+    while stack:
+        node, depth, loc = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1, (*loc, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in first:
+                        raise _Refused(
+                            line,
+                            f"{_dotted((*loc, key.value))}: duplicate key '{key.value}' "
+                            f"(first at line {first[key.value]})",
+                        )
+                    first[key.value] = line
+                else:
+                    stack.append((key, depth + 1, loc))
+                stack.append((value, depth + 1, (*loc, str(key.value))))
+
+
+def _bad_scalar(loader: Any, root: yaml.Node) -> yaml.Node:
+    """The first scalar that cannot be built (a date like 2024-13-45, a 5000-digit number)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, OverflowError):
+                return node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+    return root
+
+
+def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """Data and node tree of one document; _Refused or a YAML error (with a line) if it is not one."""
+    if "*" in text or sum(map(text.count, "[{-?:")) > _SCAN_ABOVE:
+        _scan(text)  # every collection needs one of these characters, so fewer bound the depth
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        _check_nodes(root)
+        try:
+            return loader.construct_document(root), root
+        except (ValueError, OverflowError) as exc:
+            bad = _bad_scalar(_Loader(""), root)
+            raise _Refused(bad.start_mark.line + 1, f"cannot read {str(bad.value)[:40]!r}: {exc}") from None
+    finally:
+        loader.dispose()
+
+
 def _parse(path: Path, problems: list[str]) -> _Source | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         problems.append(f"{path}: no such file")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         problems.append(f"{path}: cannot read: {exc}")
         return None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problems.append(f"{path}:{line}: not UTF-8 text: byte {raw[exc.start]:#04x} cannot be read")
+        return None
+    try:
+        data, root = _load_yaml(text)
+    except _Refused as exc:
+        problems.append(f"{path}:{exc.line}: {exc.problem}")
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problems.append(f"{where}: YAML syntax: {exc.problem or exc.context}")
+        problems.append(
+            f"{path}:{mark.line + 1 if mark else 1}: YAML syntax: {exc.problem or exc.context or exc}"
+        )
         return None
-    except yaml.YAMLError as exc:
-        problems.append(f"{path}: YAML: {exc}")
+    except yaml.YAMLError as exc:  # a reader error (a control character) has a position, not a mark
+        position = getattr(exc, "position", 0)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+        problems.append(f"{path}:{line}: YAML: {str(exc).splitlines()[0]}")
         return None
     if data is None:
         data = {}
@@ -102,7 +217,7 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
     try:
         parsed = BankFile.model_validate(data)
     except ValidationError as exc:
-        source = _Source(path, text, BankFile())
+        source = _Source(path, text, BankFile(), root)
         errors = exc.errors(include_url=False)
         found = []
         for err in errors:
@@ -116,7 +231,7 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
             found.append((source.line(loc), f"{_dotted(loc)}: {msg}"))
         problems.extend(f"{path}:{line}: {text}" for line, text in sorted(found, key=lambda f: f[0]))
         return None
-    return _Source(path, text, parsed)
+    return _Source(path, text, parsed, root)
 
 
 def _check_references(sources: list[_Source], problems: list[str]) -> None:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .bank_schema import Difficulty
-from .errors import InvalidInputError
+from .errors import InvalidInputError, quoted
 
 
 @dataclass(frozen=True)
@@ -92,22 +92,31 @@ SETTING_HELP: dict[str, str] = {
 }
 
 
+MAX_DURATION = 3660 * 86400  # ten years: longer is a typo, and dates that far out cannot be shown
+
+
 def parse_duration(text: str) -> int:
     """Parse '90', '90s', '5m', '1h30m', '2d' into seconds."""
     raw = text.strip().lower().replace(" ", "")
+    wrong = f"{quoted(text)} is not a duration; use e.g. 45s, 5m, 1h30m"
+    if not raw or not raw.isascii() or len(raw) > 20:  # str.isdigit() takes '²' and '٣', int() not all
+        raise InvalidInputError(wrong)
     if raw.isdigit():
-        return int(raw)
-    total, number, units = 0, "", {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    for ch in raw:
-        if ch.isdigit():
-            number += ch
-        elif ch in units and number:
-            total += int(number) * units[ch]
-            number = ""
-        else:
-            raise InvalidInputError(f"'{text}' is not a duration; use e.g. 45s, 5m, 1h30m")
-    if number or not raw:
-        raise InvalidInputError(f"'{text}' is not a duration; use e.g. 45s, 5m, 1h30m")
+        total = int(raw)
+    else:
+        total, number, units = 0, "", {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        for ch in raw:
+            if ch.isdigit():
+                number += ch
+            elif ch in units and number:
+                total += int(number) * units[ch]
+                number = ""
+            else:
+                raise InvalidInputError(wrong)
+        if number:
+            raise InvalidInputError(wrong)
+    if total > MAX_DURATION:
+        raise InvalidInputError(f"{quoted(text)} is too long; the longest duration is 3660d (ten years)")
     return total
 
 
@@ -122,13 +131,13 @@ def apply_setting(config: ChannelConfig, key: str, value: str, known_stages: set
     """Return a copy of `config` with one setting changed from user text, or raise InvalidInputError."""
     key = key.strip().lower().replace("-", "_")
     if key not in SETTING_HELP:
-        raise InvalidInputError(f"unknown setting '{key}'; settings are: {', '.join(SETTING_HELP)}")
+        raise InvalidInputError(f"unknown setting {quoted(key)}; settings are: {', '.join(SETTING_HELP)}")
     value = value.strip()
     if key == "answer_window":
         return replace(config, answer_window=check_window(parse_duration(value)))
     if key in ("allow_changes", "remove_reactions"):
         if value.lower() not in _BOOLS:
-            raise InvalidInputError(f"{key} takes on or off, not '{value}'")
+            raise InvalidInputError(f"{key} takes on or off, not {quoted(value)}")
         flag = _BOOLS[value.lower()]
         if key == "allow_changes":
             return replace(config, allow_changes=flag)
@@ -150,7 +159,7 @@ def apply_setting(config: ChannelConfig, key: str, value: str, known_stages: set
     try:
         number = int(value)
     except ValueError:
-        raise InvalidInputError(f"{key} takes a whole number, not '{value}'") from None
+        raise InvalidInputError(f"{key} takes a whole number from 0 to 1000, not {quoted(value)}") from None
     if not 0 <= number <= 1000:
         raise InvalidInputError(f"{key} must be between 0 and 1000")
     return replace(config, scoring=replace(config.scoring, **{key: number}))

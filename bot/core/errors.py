@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def quoted(text: str, limit: int = 50) -> str:
+    """User text for an error message: quoted, invisible characters shown, long text cut."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 class QuizError(Exception):
     """Base of every error the core raises on purpose; its text is safe to show a user."""
 

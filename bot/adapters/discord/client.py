@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -21,6 +22,27 @@ def intents() -> discord.Intents:
     wanted.guilds = True
     wanted.guild_reactions = True
     return wanted
+
+
+# discord.py parses a gateway event before any listener sees it, and an exception while parsing ends the
+# whole connection loop (Client.start raises): one malformed reaction or interaction would stop the bot.
+GUARDED_EVENTS = (
+    "MESSAGE_REACTION_ADD",
+    "MESSAGE_REACTION_REMOVE",
+    "MESSAGE_REACTION_REMOVE_ALL",
+    "MESSAGE_REACTION_REMOVE_EMOJI",
+    "INTERACTION_CREATE",
+)
+
+
+def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            log.warning("malformed %s event dropped: %s: %s", event, type(exc).__name__, exc)
+
+    return guarded
 
 
 class QuizClient(discord.Client):
@@ -42,6 +64,9 @@ class QuizClient(discord.Client):
         self._started = False
         self._role_synced: set[tuple[int, int]] = set()
         self._me = 0  # our user id, from READY: our own option reactions are not answers
+        parsers = self._connection.parsers
+        for event in GUARDED_EVENTS:
+            parsers[event] = _guarded(event, parsers[event])
 
     async def on_ready(self) -> None:
         """First READY: start the app (resume rounds, schedules). Later READYs are reconnects."""

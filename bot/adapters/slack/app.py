@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from typing import Any
@@ -113,12 +114,20 @@ class SlackBot:
         if self.app is None:
             return
         try:
-            item, user, reaction = event["item"], str(event["user"]), str(event["reaction"])
-            ref = message_ref(str(item["channel"]), str(item["ts"]))
+            item, user, reaction = event["item"], event["user"], event["reaction"]
+            channel, ts = item["channel"], item["ts"]
+            if not all(isinstance(v, str) and v for v in (user, reaction, channel, ts)):
+                raise TypeError("user, reaction, channel and ts must be non-empty strings")
+            ref = message_ref(channel, ts)
             at = min(float(event.get("event_ts") or time.time()), time.time())
-        except (KeyError, TypeError, ValueError):
+            if not math.isfinite(at):  # 'nan' parses, and a NaN time cannot be scored or stored
+                raise ValueError(f"event_ts {event.get('event_ts')!r}")
+        except (KeyError, TypeError, ValueError) as exc:
             log.warning(
-                "malformed reaction event dropped (keys: %s)",
+                "malformed %s event dropped (%s: %s; keys: %s)",
+                "reaction_added" if added else "reaction_removed",
+                type(exc).__name__,
+                exc,
                 sorted(event) if isinstance(event, dict) else "?",
             )
             return
@@ -138,8 +147,16 @@ class SlackBot:
 
     async def _command(self, prefix: list[str], command: dict[str, Any], respond: Any) -> None:
         assert self.app is not None and self.commands is not None
+        needed = [command.get(k) for k in ("user_id", "team_id", "channel_id", "response_url")]
+        if not all(isinstance(v, str) and v for v in needed):
+            log.warning(
+                "malformed %s command dropped (it needs user_id, team_id, channel_id, response_url; has %s)",
+                command.get("command", "slash"),
+                sorted(command),
+            )
+            return
+        user_id, team, channel_id = str(needed[0]), str(needed[1]), str(needed[2])
         try:
-            user_id, team, channel_id = command["user_id"], command["team_id"], command["channel_id"]
             channel = await self.app.service.channel(
                 team, channel_id, (command.get("team_domain", ""), command.get("channel_name", ""))
             )
