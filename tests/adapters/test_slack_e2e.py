@@ -212,3 +212,26 @@ async def test_teams_competitions_and_stats(slack: SlackTestServer, tmp_path: Pa
         await until(lambda: any("Cup (final)" in shown(m) for m in slack.messages[CHANNEL]))
         left = await slash(slack, "/quiz", "team leave", user_id="U2")
         assert "left" in shown(left)
+
+
+async def test_a_new_persons_add_then_remove_keeps_its_order_while_their_name_is_looked_up(
+    slack: SlackTestServer, tmp_path: Path
+) -> None:
+    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+        await slash(slack, "/quiz", "config allow_changes on", user_id="UADMIN")
+        await slash(slack, "/quiz", "now")
+        (msg,) = await slack.wait_for_messages(CHANNEL, 1)
+        slack.users["UNEW"] = {"name": "newcomer"}
+        slack.delays["users.info"] = 0.3  # the first sight of this person takes a while
+        await slack.add_reaction(CHANNEL, msg["ts"], "UNEW", OPTION_EMOJI[0])
+        await slack.remove_reaction(CHANNEL, msg["ts"], "UNEW", OPTION_EMOJI[0])
+        await slack.add_reaction(CHANNEL, msg["ts"], "UNEW2", OPTION_EMOJI[1])  # someone else, meanwhile
+        assert bot.app is not None
+        rnd = bot.app.service.open_rounds()[0]
+        await until(lambda: "UNEW2" in rnd.answers, within=5)
+        await asyncio.sleep(0.1)
+        assert "UNEW" not in rnd.answers  # added, then removed: no answer
+        lookups = [
+            args for method, args in slack.calls if method == "users.info" and args.get("user") == "UNEW"
+        ]
+        assert len(lookups) == 1  # the add and the remove shared one lookup

@@ -133,6 +133,7 @@ class SlackTestServer:
         self._drops: dict[str, list[bool]] = {}  # method -> per drop: after the call took effect?
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[str]] = set()
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
         self._methods: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._apps_connections_open,
@@ -599,6 +600,8 @@ class SlackTestServer:
         if self._failures.get(method):
             error, status = self._failures[method].pop(0)
             return web.json_response({"ok": False, "error": error}, status=status)
+        if self.delays.get(method):  # a slow Slack: e.g. users.info taking a while under load
+            await asyncio.sleep(self.delays[method])
         drop_after = self._drops[method].pop(0) if self._drops.get(method) else None
         if drop_after is False:
             return self._drop(request)

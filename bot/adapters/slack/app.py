@@ -136,10 +136,12 @@ class SlackBot:
         if option is None or user == self.chat.bot_user_id or service.open_round(ref) is None:
             return
         try:
+            # A removal waits for the same user lookup as the add before it (shared, resumed in order), so
+            # one person's add-then-remove is applied in that order even while their name is looked up.
+            person = await self.users.get(user)
             if not added:
                 service.withdraw(ref, user, option)
                 return
-            person = await self.users.get(user)
             if not person.bot:
                 service.answer(ref, user, person.name, option, at=at)
         except QuizError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -28,12 +29,25 @@ class Users:
         self.client = client
         self.extra_admins = extra_admins
         self._cache: dict[str, SlackUser] = {}
+        self._asking: dict[str, asyncio.Future[SlackUser]] = {}  # lookups in flight, shared
 
     async def get(self, user_id: str) -> SlackUser:
-        """The user, from cache or users.info; an unknown user is a plain member named by id."""
+        """The user, from cache or users.info; an unknown user is a plain member named by id.
+
+        Callers asking for the same user while a lookup is in flight share it, and resume in the order
+        they asked: a burst of one person's events is one API call, and their events keep their order.
+        """
         found = self._cache.get(user_id)
         if found is not None:
             return found
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = asyncio.ensure_future(self._look_up(user_id))
+            self._asking[user_id] = asking
+            asking.add_done_callback(lambda _: self._asking.pop(user_id, None))
+        return await asyncio.shield(asking)
+
+    async def _look_up(self, user_id: str) -> SlackUser:
         try:
             data = (await self.client.users_info(user=user_id))["user"]
             profile = data.get("profile") or {}
