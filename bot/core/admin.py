@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 
 from .boards import find_competition, leaderboard
 from .config import ChannelConfig, apply_setting, check_window, parse_duration
-from .errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from .errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, quoted
 from .periods import Period
 from .ports import Timetable
 from .records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from .service import QuizService
 
-_NAME = re.compile(r"^[\w][\w .'-]{0,39}$")
+_NAME = re.compile(r"^[^\W_](?:[^\W_]|[ .'-]){0,39}$")  # letters and digits of any script; no '_' (Markdown)
+_LONGEST_END = 3660 * 86400  # as durations: about ten years
 
 
 def require_admin(admin: bool) -> None:
@@ -28,7 +29,9 @@ def check_name(text: str, what: str) -> str:
     """A team or competition name: 1-40 letters, digits, spaces, . ' -."""
     name = " ".join(text.split())
     if not _NAME.match(name):
-        raise InvalidInputError(f"a {what} name is 1-40 letters, digits, spaces or . ' - ; not '{text}'")
+        raise InvalidInputError(
+            f"a {what} name is 1-40 letters, digits, spaces or . ' - ; not {quoted(text)}"
+        )
     return name
 
 
@@ -38,7 +41,7 @@ def check_timezone(name: str) -> str:
         zoneinfo.ZoneInfo(name.strip())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInputError(
-            f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin or UTC"
+            f"unknown time zone {quoted(name)}; use an IANA name such as Europe/Berlin or UTC"
         ) from None
     return name.strip()
 
@@ -52,10 +55,18 @@ def parse_end(text: str, now: float) -> float:
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInputError(f"'{text}' is neither a duration (7d, 36h) nor a date (2026-12-31)") from None
+        raise InvalidInputError(
+            f"{quoted(text)} is neither a duration (7d, 36h) nor a date (2026-12-31)"
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.timestamp()
+    try:
+        end = when.astimezone(UTC).timestamp()
+    except (OverflowError, ValueError):
+        end = float("inf")
+    if end - now > _LONGEST_END:
+        raise InvalidInputError(f"{quoted(text)} is too far away; a competition ends within ten years")
+    return end
 
 
 class Admin:

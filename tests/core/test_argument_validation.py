@@ -272,25 +272,17 @@ async def test_bad_name_through_the_parser(
     assert await service.store.competitions(caller.channel.community_id) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="admin.check_name allows '_' (regex \\w), which Markdown reads as emphasis"
-)
 def test_underscores_are_refused_in_names() -> None:
     with pytest.raises(InvalidInputError):
         check_name("__Red__", "team")
 
 
-@pytest.mark.xfail(strict=True, reason="admin.check_name quotes the whole name back, however long")
 def test_a_very_long_name_gives_a_short_message() -> None:
     with pytest.raises(InvalidInputError) as info:
         check_name("x" * 5000, "team")
     refused(info, "team name")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="admin.parse_end takes any ISO date; past year 9999 in UTC every competition board fails",
-)
 async def test_a_competition_ending_after_the_year_9999_is_refused(
     commands: TextCommands, caller: Caller
 ) -> None:
