@@ -54,6 +54,9 @@ async def on_error(interaction: discord.Interaction, error: app_commands.AppComm
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(cause, QuizError | app_commands.TransformerError | app_commands.CheckFailure):
         text = str(cause)
+    elif isinstance(cause, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        log.warning("out-of-date command used: %s", cause)
+        text = "this command has changed since Discord cached it; try again in a minute"
     else:
         log.error(
             "command %s failed",
