@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from pydantic import SecretStr
 
 from bot.adapters.slack.render import OPTION_EMOJI
 from bot.core.bank_loader import load_bank
@@ -235,3 +237,24 @@ async def test_a_new_persons_add_then_remove_keeps_its_order_while_their_name_is
             args for method, args in slack.calls if method == "users.info" and args.get("user") == "UNEW"
         ]
         assert len(lookups) == 1  # the add and the remove shared one lookup
+
+
+async def test_refused_tokens_are_clear_errors_that_name_the_variable(
+    slack: SlackTestServer, tmp_path: Path
+) -> None:
+    import pytest
+
+    from bot.adapters.slack.app import SlackBot
+    from bot.core.errors import QuizError
+    from tests.adapters.slack_harness import settings_for
+
+    for variable, value in (
+        ("SLACK_BOT_TOKEN", "not-a-token-1234"),
+        ("SLACK_APP_TOKEN", "xoxb-wrong-kind-5678"),
+    ):
+        settings = settings_for(slack, tmp_path / "db.sqlite3")
+        settings = dataclasses.replace(settings, **{variable.lower(): SecretStr(value)})
+        bot = SlackBot(settings, host="127.0.0.1", port=0)
+        with pytest.raises(QuizError) as refused:
+            await asyncio.wait_for(bot.run(), 10)
+        assert f"Slack refused {variable}" in str(refused.value) and value not in str(refused.value)

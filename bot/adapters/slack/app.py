@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
@@ -183,13 +184,33 @@ class SlackBot:
         async with assemble(self.settings, self.chat, "slack") as app:
             self.app = app
             self.commands = TextCommands(app.service, app.admin, app.service.clock)
-            auth = await self.client.auth_test()
-            self.chat.bot_user_id = str(auth["user_id"])
+            self.chat.bot_user_id = await self._check_tokens()
             await app.start()
             if self.socket_mode:
                 await self._serve_socket()
             else:
                 await self._serve_http()
+
+    async def _check_tokens(self) -> str:
+        """Our bot user id; a refused token is a clear error naming the variable, never its value."""
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise QuizError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); copy the Bot User OAuth Token "
+                "(xoxb-...) from your app's OAuth & Permissions page"
+            ) from None
+        if self.socket_mode:
+            token = self.settings.slack_app_token
+            assert token is not None
+            try:  # Socket Mode would otherwise retry a refused app token for ever
+                await self.client.apps_connections_open(app_token=token.get_secret_value())
+            except SlackApiError as exc:
+                raise QuizError(
+                    f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); create an app-level token "
+                    "(xapp-...) with connections:write under Basic Information"
+                ) from None
+        return str(auth["user_id"])
 
     async def _serve_socket(self) -> None:
         token = self.settings.slack_app_token
