@@ -151,13 +151,27 @@ class Scheduler:
             if due is None:
                 continue
             late = [s for s in members if s.last_fired_at is None or s.last_fired_at < due.timestamp()]
-            made += sum(await asyncio.gather(*(self._fire(s, due.timestamp()) for s in late)))
+            made += await self._fire_all(late, due.timestamp())
         return made
 
     async def _fire_group(self, key: tuple[str, str]) -> None:
         due = last_due(trigger(*key), datetime.now(UTC), self.grace)
         if due is not None:
-            await asyncio.gather(*(self._fire(s, due.timestamp()) for s in self._groups.get(key, [])))
+            await self._fire_all(self._groups.get(key, []), due.timestamp())
+
+    async def _fire_all(self, schedules: list[ScheduleRecord], due_at: float) -> int:
+        """Fire many schedules through a few workers: thousands due at once never become thousands of
+        waiting tasks (each creation holds the loop, and each waiting task is more for the collector)."""
+        pending = iter(schedules)
+        made = 0
+
+        async def worker() -> None:
+            nonlocal made
+            for sched in pending:  # shared: each schedule is taken by exactly one worker
+                made += await self._fire(sched, due_at)
+
+        await asyncio.gather(*(worker() for _ in range(min(FAN_OUT, len(schedules)))))
+        return made
 
     async def _fire(self, sched: ScheduleRecord, due_at: float) -> bool:
         async with self._gate:

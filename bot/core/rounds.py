@@ -53,6 +53,19 @@ _NEXT = {
 class Round:
     """Owns a posted question and refuses illegal moves with named errors."""
 
+    __slots__ = (
+        "allow_changes",
+        "answers",
+        "channel_id",
+        "id",
+        "message_ref",
+        "posted_at",
+        "question",
+        "scoring",
+        "state",
+        "window",
+    )  # thousands may be open at once: no per-round __dict__
+
     def __init__(
         self,
         *,

@@ -35,11 +35,11 @@ def _by_player(marks: Sequence[tuple[str, str, int]]) -> dict[str, list[tuple[st
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class _Live:
     round: Round
     channel: ChannelRecord
-    timer: asyncio.Task[None] | None = None
+    timer: asyncio.Handle | asyncio.Task[None] | None = None  # the close: waiting, then running
 
 
 class QuizService:
@@ -172,21 +172,26 @@ class QuizService:
         return live
 
     def _arm(self, live: _Live) -> None:
-        live.timer = asyncio.get_running_loop().create_task(self._close_later(live.round))
+        # A timer handle, not a sleeping task, while the round is open: thousands of open rounds stay a
+        # few small objects each, which keeps the garbage collector's pauses short.
+        live.timer = asyncio.get_running_loop().call_soon(self._set_timer, live)
 
-    async def _close_later(self, rnd: Round) -> None:
-        delay = (rnd.closes_at or 0) - self.clock()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.current_task()
-        assert task is not None
+    def _set_timer(self, live: _Live) -> None:
+        if live.timer is not None and not live.timer.cancelled():  # the delay from the clock as it is now
+            delay = max(0.0, (live.round.closes_at or 0) - self.clock())
+            live.timer = asyncio.get_running_loop().call_later(delay, self._close_due, live)
+
+    def _close_due(self, live: _Live) -> None:
+        task = asyncio.get_running_loop().create_task(self._close_now(live.round))
+        live.timer = task
         self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_now(self, rnd: Round) -> None:
         try:
             await self.close_round(rnd.id)
         except Exception:
             log.exception("closing round %s failed", rnd.id)
-        finally:
-            self._closing.discard(task)
 
     def open_round(self, message_ref: str) -> Round | None:
         """The round posted as `message_ref` while it is open or still closing, if any."""
