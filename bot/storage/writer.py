@@ -31,6 +31,7 @@ _PLAYER_IDS = (
 )
 
 PlayerKey = tuple[int, str]  # (community id, platform user id)
+_UNKNOWN = (0, "")
 
 
 class AnswerWriter:
@@ -79,8 +80,11 @@ class AnswerWriter:
                 self.written += len(batch)
 
     async def _write(self, batch: list[AnswerWrite]) -> None:
-        names = {(w.community_id, w.player): w.name for w in batch}  # the latest name seen wins
-        new = [(c, p, n) for (c, p), n in names.items() if self._known.get((c, p), (0, ""))[1] != n]
+        # AnswerWrite is (round_id, community_id, player, name, option, at): w[1:3] is the player's key,
+        # sliced in C; this path runs for every answer, so it avoids attribute lookups and new tuples.
+        names = {w[1:3]: w[3] for w in batch}  # the latest name seen wins
+        known = self._known
+        new = [(*key, name) for key, name in names.items() if known.get(key, _UNKNOWN)[1] != name]
         learned: dict[PlayerKey, tuple[int, str]] = {}
         try:
             async with self._db.transaction() as conn:
@@ -123,14 +127,9 @@ class AnswerWriter:
         conn: aiosqlite.Connection, run: list[AnswerWrite], ids: dict[PlayerKey, tuple[int, str]]
     ) -> None:
         if run[0].option is None:
-            await conn.executemany(
-                _DELETE_ANSWER, [(w.round_id, ids[(w.community_id, w.player)][0]) for w in run]
-            )
+            await conn.executemany(_DELETE_ANSWER, [(w[0], ids[w[1:3]][0]) for w in run])
         else:
-            await conn.executemany(
-                _UPSERT_ANSWER,
-                [(w.round_id, ids[(w.community_id, w.player)][0], w.option, w.at) for w in run],
-            )
+            await conn.executemany(_UPSERT_ANSWER, [(w[0], ids[w[1:3]][0], w[4], w[5]) for w in run])
 
     async def close(self) -> None:
         """Flush what is left and stop the background task."""
