@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from pydantic import ValidationError
 from .bank import Bank
 from .bank_schema import BankFile, GlossaryEntry, Kind, Question
 from .errors import BankError
-from .yaml_loader import BankLoader
+from .yaml_loader import BankLoader, NeedsCompose, Refused, load_events
+from .yaml_loader import dotted as _dotted
 
 _Loader: Any = BankLoader  # libyaml's C parser with lean plain-data construction (see yaml_loader)
 
@@ -57,13 +59,6 @@ def _locate(node: yaml.Node | None, loc: Loc) -> int:
     return line
 
 
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(file)"
-
-
 def bank_files(paths: Sequence[Path]) -> list[Path]:
     """Expand directories into their YAML files, sorted, so loading order is stable."""
     files: list[Path] = []
@@ -80,7 +75,17 @@ def bank_files(paths: Sequence[Path]) -> list[Path]:
 # in a 40 KB file crash the process), so depth is checked on the event stream before composing wherever
 # the text could nest that deep.
 MAX_DEPTH = 32
-_SCAN_ABOVE = 2000  # collection indicators in a text above which its events are checked before composing
+_SCAN_ABOVE = 500  # a nesting bound above which a text's events are checked before composing
+_LEADING = re.compile(r"^[ ?-]*", re.MULTILINE)  # indentation and block indicators opening a line
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on how deep the text can nest, computed in C: flow brackets plus the widest run of
+    indentation and block indicators ('- - - x' nests on one line). Bank files come to a few hundred."""
+    flow = text.count("[") + text.count("{")
+    return flow + max((len(m) for m in _LEADING.findall(text)), default=0)
+
+
 _COLLECTIONS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
@@ -160,9 +165,15 @@ def _bad_scalar(loader: Any, root: yaml.Node) -> yaml.Node:
 
 
 def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
-    """Data and node tree of one document; _Refused or a YAML error (with a line) if it is not one."""
-    if "*" in text or sum(map(text.count, "[{-?:")) > _SCAN_ABOVE:
-        _scan(text)  # every collection needs one of these characters, so fewer bound the depth
+    """Data (and node tree, where composed) of one document; _Refused or a YAML error (with a line)."""
+    try:  # the fast path: straight from the events, checking as it goes
+        return load_events(text, MAX_DEPTH), None
+    except Refused as exc:
+        raise _Refused(exc.line, exc.problem) from None
+    except NeedsCompose:
+        pass  # explicit collection tags, merge keys or several documents: PyYAML's composer, checked
+    if "*" in text or _depth_bound(text) > _SCAN_ABOVE:
+        _scan(text)  # aliases, or nesting libyaml's recursive composer might not survive: look first
     loader = _Loader(text)
     try:
         root = loader.get_single_node()

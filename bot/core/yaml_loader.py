@@ -114,3 +114,143 @@ class BankLoader(_Base):  # type: ignore[misc]
         value = self.construct_object(node, deep=True)
         memo[key] = value
         return value
+
+
+class Refused(Exception):
+    """A bank file that is YAML but not plain data we accept; says where and why."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line, self.problem = line, problem
+
+
+class NeedsCompose(Exception):
+    """Something the event builder leaves to PyYAML's composer (explicit collection tags, merge keys)."""
+
+
+def dotted(loc: tuple[int | str, ...]) -> str:
+    """A location as people read it: questions[3].options[1].why."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+_NO_KEY = object()
+
+
+class _Frame:
+    __slots__ = ("container", "key", "label", "seen", "start")
+
+    def __init__(self, container: Any, label: int | str | None, start: Any) -> None:
+        self.container, self.label, self.start = container, label, start
+        self.key: Any = _NO_KEY
+        self.seen: dict[Any, Any] = {}  # key -> the event that wrote it first
+
+
+def load_events(text: str, max_depth: int) -> Any:
+    """The single document of `text` as plain data, built straight from libyaml's events.
+
+    No node tree is composed, so this is the fast path, and one pass also refuses what bank files must
+    not have: aliases (a few lines could stand for billions of values), nesting deeper than `max_depth`,
+    a key written twice in one mapping (YAML would keep the last silently) and unreadable scalars.
+    """
+    loader = BankLoader(text)
+    try:
+        return _build(loader, max_depth)
+    finally:
+        loader.dispose()
+
+
+def _build(loader: Any, max_depth: int) -> Any:
+    stack: list[_Frame] = []
+    result: Any = None
+    documents = 0
+    scalar_event, stream_end, get_event = yaml.ScalarEvent, yaml.StreamEndEvent, loader.get_event
+    while True:
+        event = get_event()
+        kind = event.__class__
+        if kind is stream_end:
+            break
+        if kind is scalar_event:
+            tag = event.tag
+            value: Any = event.value
+            if tag is None:  # most scalars: plain text or quoted, resolved here without a call
+                plain = event.implicit[0]
+                if not plain or (value not in _WORDS and value[0] not in _NUMERIC_START):
+                    tag = _STR
+                else:
+                    tag = loader.resolve(ScalarNode, value, event.implicit)
+            elif tag == "!":
+                tag = loader.resolve(ScalarNode, value, event.implicit)
+            if tag == _MERGE:
+                raise NeedsCompose
+            if tag != _STR:
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                try:
+                    value = loader.construct_object(node, deep=True)
+                except (ValueError, OverflowError) as exc:
+                    raise Refused(_line(event), f"cannot read {event.value[:40]!r}: {exc}") from None
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            mapping = kind is yaml.MappingStartEvent
+            if event.tag not in (None, "!", _MAP if mapping else _SEQ):
+                raise NeedsCompose
+            if len(stack) >= max_depth:
+                raise Refused(_line(event), f"nested more than {max_depth} levels deep")
+            stack.append(_Frame({} if mapping else [], _label(stack), event.start_mark))
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value = stack.pop().container
+        elif kind is yaml.AliasEvent:
+            raise Refused(
+                _line(event),
+                f"YAML aliases (*{event.anchor}) are not allowed in bank files; write the value out",
+            )
+        else:
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise NeedsCompose  # the composer says "expected a single document", with its line
+            continue
+        if not stack:
+            result = value
+            continue
+        frame = stack[-1]
+        if type(frame.container) is list:
+            frame.container.append(value)
+        elif frame.key is _NO_KEY:
+            try:
+                first = frame.seen.get(value)
+            except TypeError:
+                raise ConstructorError(
+                    "while constructing a mapping", frame.start, "found unhashable key", event.start_mark
+                ) from None
+            if first is not None:
+                where = dotted((*_loc(stack), str(value)))
+                raise Refused(
+                    _line(event), f"{where}: duplicate key '{value}' (first at line {_line(first)})"
+                )
+            frame.seen[value] = event  # its line is worked out only if the key comes again
+            frame.key = value
+        else:
+            frame.container[frame.key] = value
+            frame.key = _NO_KEY
+    return result
+
+
+def _line(event: Any) -> int:
+    return int(event.start_mark.line) + 1
+
+
+def _label(stack: list[_Frame]) -> int | str | None:
+    """Where a new collection sits in its parent: a list index or the key it is the value of."""
+    if not stack:
+        return None
+    parent = stack[-1]
+    if type(parent.container) is list:
+        return len(parent.container)
+    return str(parent.key)
+
+
+def _loc(stack: list[_Frame]) -> tuple[int | str, ...]:
+    return tuple(f.label for f in stack[1:] if f.label is not None)

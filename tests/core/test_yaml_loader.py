@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.yaml_loader import BankLoader
+from bot.core.yaml_loader import BankLoader, NeedsCompose, Refused, load_events
 
 STOCK = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED = sorted((Path(__file__).resolve().parents[2] / "questions").glob("*.yaml"))
@@ -75,3 +75,50 @@ documents = st.recursive(
 def test_any_dumped_data_loads_the_same(data: object, flow: bool | None) -> None:
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
     assert yaml.load(text, Loader=BankLoader) == yaml.load(text, Loader=STOCK)
+
+
+# -- the event builder: the same data, straight from libyaml's events --------------------------------
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_the_event_builder_gives_the_safe_loaders_data_for_shipped_files(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert load_events(text, 32) == yaml.load(text, Loader=STOCK)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents, st.sampled_from([None, False, True]))
+def test_the_event_builder_gives_the_safe_loaders_data_for_any_dumped_data(
+    data: object, flow: bool | None
+) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    try:
+        built = load_events(text, 64)
+    except NeedsCompose:
+        return  # merge keys and explicit tags are left to the composer
+    assert built == yaml.load(text, Loader=STOCK)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        ("a: &x [1]\nb: *x\n", 2, "aliases (*x) are not allowed"),
+        ("a:\n  b: 1\n  b: 2\n", 3, "a.b: duplicate key 'b' (first at line 2)"),
+        ("q:\n  - x: 1\n  - x: 1\n    x: 2\n", 4, "q[1].x: duplicate key 'x' (first at line 3)"),
+        ("[" * 40 + "]" * 40, 1, "nested more than 32 levels deep"),
+        ("when: 2024-13-45\n", 1, "cannot read '2024-13-45'"),
+    ],
+)
+def test_the_event_builder_refuses_what_bank_files_must_not_hold(text: str, line: int, says: str) -> None:
+    with pytest.raises(Refused) as refused:
+        load_events(text, 32)
+    assert refused.value.line == line and says in refused.value.problem
+
+
+def test_merge_keys_and_several_documents_are_left_to_the_composer() -> None:
+    for text in ("base: &b {x: 1}\n", "<<: {c: 3}\nd: 4\n", "a: 1\n---\nb: 2\n", "a: !!set {x}\n"):
+        if "&" in text:
+            assert load_events(text, 32) == {"base": {"x": 1}}  # an anchor alone is harmless
+            continue
+        with pytest.raises(NeedsCompose):
+            load_events(text, 32)
