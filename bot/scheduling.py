@@ -20,7 +20,7 @@ from .core.service import QuizService
 log = logging.getLogger(__name__)
 
 GRACE_SECONDS = 600  # a post missed by up to ten minutes (a restart, a busy loop) is still made, once
-FAN_OUT = 64  # posts in flight at once when many channels share a time
+FAN_OUT = 16  # posts in flight at once when many channels share a time
 
 
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
