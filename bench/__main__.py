@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     missed = 0
     suites = args.only or list(SUITES)
     if len(suites) > 1:  # each suite in a fresh process: one suite's leftovers must not slow the next
-        print(f"quizbot benchmarks ({'small' if args.small else 'full'} sizes), python {sys.version.split()[0]}")
+        print(
+            f"quizbot benchmarks ({'small' if args.small else 'full'} sizes), python {sys.version.split()[0]}"
+        )
         for name in suites:
             child = [sys.executable, "-m", "bench", "--only", name, *(["--small"] if args.small else [])]
             done = subprocess.run(child, capture_output=True, text=True, check=False)

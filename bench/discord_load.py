@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.servers.discord import API_PREFIX, DiscordTestServer, _emoji_key, _emoji_payload
+from tests.servers.discord import DiscordTestServer, _emoji_key, _emoji_payload
 
 QUIZ_CHANNEL_ID = 3000  # the default guild's #quiz
 
@@ -28,18 +28,9 @@ class LoadServer(DiscordTestServer):
         super().__init__()
         self._prepared: list[str] = []
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=256 * 1024**2)
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/_bench/prepare", self._prepare)
         app.router.add_post("/_bench/fire", self._fire)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch_request)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        self.api_base = f"http://127.0.0.1:{self.port}{API_PREFIX}"
-        self.gateway_url = f"ws://127.0.0.1:{self.port}/gateway"
 
     async def _prepare(self, request: web.Request) -> web.Response:
         events = (await request.json())["events"]

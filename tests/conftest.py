@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,12 @@ async def service(
     yield svc
     await svc.stop()
     await writer.close()
+
+
+async def until(predicate: Callable[[], object], within: float = 5) -> None:
+    """Wait until `predicate()` is true, polling every 20 ms; fail the test after `within` seconds."""
+    for _ in range(int(within / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")

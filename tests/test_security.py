@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,9 @@ from bot.core.views import LeaderboardView, RevealView, StatsView
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.storage import SqliteStore
-from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, sub
-from tests.conftest import FIXTURE_BANK, ROOT
+from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub
+from tests.adapters.slack_harness import running_slack, shown
+from tests.conftest import FIXTURE_BANK, ROOT, until
 from tests.servers.discord import DiscordTestServer
 from tests.servers.slack import DEFAULT_USERS, SlackTestServer
 
@@ -290,38 +291,14 @@ async def slack_server() -> AsyncIterator[StrictSlack]:
     await srv.stop()
 
 
-@asynccontextmanager
-async def discord_bot(server: DiscordTestServer, db: Path) -> AsyncIterator[DiscordBot]:
-    bot = DiscordBot(discord_settings(server, db), guild_ready_timeout=0.1)
-    task = asyncio.create_task(bot.run())
-    try:
-        await asyncio.wait_for(bot.ready.wait(), 10)
-        yield bot
-    finally:
-        await bot.close()
-        await asyncio.wait_for(task, 10)
+def discord_bot(server: DiscordTestServer, db: Path) -> AbstractAsyncContextManager[DiscordBot]:
+    return running_bot(server, db, discord_settings(server, db))
 
 
-@asynccontextmanager
-async def slack_bot(server: SlackTestServer, db: Path, *, http: bool = False) -> AsyncIterator[SlackBot]:
-    bot = SlackBot(slack_settings(server, db, http=http), host="127.0.0.1", port=0)
-    task = asyncio.create_task(bot.run())
-    try:
-        await asyncio.wait_for(bot.ready.wait(), 10)
-        if not http:
-            await server.wait_connected()
-        yield bot
-    finally:
-        await bot.close()
-        await asyncio.wait_for(task, 10)
-
-
-async def until(predicate: Any, within: float = 5) -> None:
-    for _ in range(int(within / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
+def slack_bot(
+    server: SlackTestServer, db: Path, *, http: bool = False
+) -> AbstractAsyncContextManager[SlackBot]:
+    return running_slack(server, db, http=http, settings=slack_settings(server, db, http=http))
 
 
 def shown_discord(bodies: Iterable[dict[str, Any]]) -> str:
@@ -336,16 +313,7 @@ def shown_discord(bodies: Iterable[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def shown_slack(body: dict[str, Any]) -> str:
-    parts = [body.get("text") or ""]
-    for block in body.get("blocks") or []:
-        text = block.get("text")
-        if isinstance(text, dict):
-            parts.append(text.get("text", ""))
-        for el in block.get("elements") or []:
-            t = el.get("text")
-            parts.append(t.get("text", "") if isinstance(t, dict) else (t or ""))
-    return "\n".join(parts)
+shown_slack = shown
 
 
 async def discord_command(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from bot.adapters.discord.run import DiscordBot
 from bot.settings import Settings
@@ -29,8 +30,10 @@ def settings_for(server: DiscordTestServer, db: Path) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(server: DiscordTestServer, db: Path) -> AsyncIterator[DiscordBot]:
-    bot = DiscordBot(settings_for(server, db), guild_ready_timeout=0.1)
+async def running_bot(
+    server: DiscordTestServer, db: Path, settings: Settings | None = None
+) -> AsyncIterator[DiscordBot]:
+    bot = DiscordBot(settings or settings_for(server, db), guild_ready_timeout=0.1)
     task = asyncio.create_task(bot.run())
     try:
         await asyncio.wait_for(bot.ready.wait(), 10)
@@ -45,3 +48,15 @@ def sub(subcommand: str, /, **values: object) -> list[dict[str, object]]:
     kinds = {str: 3, int: 4, bool: 5}
     opts = [{"type": kinds[type(v)], "name": k, "value": v} for k, v in values.items()]
     return [{"type": 1, "name": subcommand, "options": opts}]
+
+
+def text(bodies: list[dict[str, Any]]) -> str:
+    """Everything a user would read in a set of interaction response bodies."""
+    out = []
+    for body in bodies:
+        data = body.get("data", body) or {}
+        out.append(data.get("content") or "")
+        for embed in data.get("embeds") or []:
+            out += [embed.get("title") or "", embed.get("description") or ""]
+            out += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(out)

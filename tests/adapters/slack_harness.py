@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from bot.adapters.slack.app import SlackBot
 from bot.settings import Settings
@@ -30,8 +31,10 @@ def settings_for(server: SlackTestServer, db: Path, *, http: bool = False) -> Se
 
 
 @contextlib.asynccontextmanager
-async def running_slack(server: SlackTestServer, db: Path, *, http: bool = False) -> AsyncIterator[SlackBot]:
-    bot = SlackBot(settings_for(server, db, http=http), host="127.0.0.1", port=0)
+async def running_slack(
+    server: SlackTestServer, db: Path, *, http: bool = False, settings: Settings | None = None
+) -> AsyncIterator[SlackBot]:
+    bot = SlackBot(settings or settings_for(server, db, http=http), host="127.0.0.1", port=0)
     task = asyncio.create_task(bot.run())
     try:
         await asyncio.wait_for(bot.ready.wait(), 10)
@@ -41,3 +44,16 @@ async def running_slack(server: SlackTestServer, db: Path, *, http: bool = False
     finally:
         await bot.close()
         await asyncio.wait_for(task, 10)
+
+
+def shown(body: dict[str, Any]) -> str:
+    """What a person reads in a message or response body."""
+    parts = [body.get("text") or ""]
+    for block in body.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(text.get("text", ""))
+        for el in block.get("elements") or []:
+            t = el.get("text")
+            parts.append(t.get("text", "") if isinstance(t, dict) else (t or ""))
+    return "\n".join(parts)

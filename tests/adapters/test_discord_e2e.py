@@ -9,22 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.discord.render import OPTION_EMOJI
-from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub
+from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
+from tests.conftest import until
 from tests.servers.discord import DiscordTestServer
 
 A, B, C = OPTION_EMOJI[:3]
-
-
-def text(bodies: list[dict[str, Any]]) -> str:
-    """Everything a user would read in a set of interaction response bodies."""
-    out = []
-    for body in bodies:
-        data = body.get("data", body) or {}
-        out.append(data.get("content") or "")
-        for embed in data.get("embeds") or []:
-            out += [embed.get("title") or "", embed.get("description") or ""]
-            out += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
-    return "\n".join(out)
 
 
 def ephemeral(bodies: list[dict[str, Any]]) -> bool:
@@ -60,14 +49,6 @@ def correct_emoji(msg: dict[str, Any]) -> str:
     prompt = msg["embeds"][0]["description"].split("\n\n")[0]
     question = next(q for q in bank.questions.values() if q.prompt == prompt)
     return OPTION_EMOJI[question.answer_index]
-
-
-async def until(predicate: Any, within: float = 5) -> None:
-    for _ in range(int(within / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 async def test_commands_register_and_a_question_round_trips(

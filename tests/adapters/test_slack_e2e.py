@@ -15,30 +15,9 @@ from pydantic import SecretStr
 
 from bot.adapters.slack.render import OPTION_EMOJI
 from bot.core.bank_loader import load_bank
-from tests.adapters.slack_harness import CHANNEL, running_slack
-from tests.conftest import FIXTURE_BANK
+from tests.adapters.slack_harness import CHANNEL, running_slack, shown
+from tests.conftest import FIXTURE_BANK, until
 from tests.servers.slack import SlackTestServer
-
-
-async def until(predicate: Any, within: float = 5) -> None:
-    for _ in range(int(within / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
-def shown(body: dict[str, Any]) -> str:
-    """What a person reads in a message or response body."""
-    parts = [body.get("text") or ""]
-    for block in body.get("blocks") or []:
-        text = block.get("text")
-        if isinstance(text, dict):
-            parts.append(text.get("text", ""))
-        for el in block.get("elements") or []:
-            t = el.get("text")
-            parts.append(t.get("text", "") if isinstance(t, dict) else (t or ""))
-    return "\n".join(parts)
 
 
 async def slash(server: SlackTestServer, command: str, text: str, **kw: Any) -> dict[str, Any]:

@@ -315,7 +315,8 @@ class DiscordTestServer:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024**2)
+        app = web.Application(client_max_size=256 * 1024**2)
+        self.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._dispatch_request)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -324,6 +325,9 @@ class DiscordTestServer:
         self.port = self._runner.addresses[0][1]
         self.api_base = f"http://127.0.0.1:{self.port}{API_PREFIX}"
         self.gateway_url = f"ws://127.0.0.1:{self.port}/gateway"
+
+    def add_routes(self, app: web.Application) -> None:
+        """Routes of a subclass, matched before Discord's API (none here)."""
 
     async def stop(self) -> None:
         for conn in list(self._conns):
