@@ -42,7 +42,7 @@ from bot.core.views import LeaderboardView, RevealView, StatsView
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.storage import SqliteStore
-from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub
+from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
 from tests.adapters.slack_harness import running_slack, shown
 from tests.conftest import FIXTURE_BANK, ROOT, until
 from tests.servers.discord import DiscordTestServer
@@ -302,15 +302,10 @@ def slack_bot(
 
 
 def shown_discord(bodies: Iterable[dict[str, Any]]) -> str:
-    out = []
-    for body in bodies:
-        data = body.get("data", body) or {}
-        out.append(data.get("content") or "")
-        for embed in data.get("embeds") or []:
-            out += [embed.get("title") or "", embed.get("description") or ""]
-            out += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
-            out.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(out)
+    """What a user reads, embed footers included."""
+    bodies = list(bodies)
+    embeds = [e for body in bodies for e in ((body.get("data", body) or {}).get("embeds") or [])]
+    return "\n".join([text(bodies), *((e.get("footer") or {}).get("text") or "" for e in embeds)])
 
 
 shown_slack = shown
