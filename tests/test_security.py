@@ -42,7 +42,8 @@ from bot.core.views import LeaderboardView, RevealView, StatsView
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.storage import SqliteStore
-from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
+from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub
+from tests.adapters.discord_harness import text as discord_text
 from tests.adapters.slack_harness import running_slack, shown
 from tests.conftest import FIXTURE_BANK, ROOT, until
 from tests.servers.discord import DiscordTestServer
@@ -305,7 +306,7 @@ def shown_discord(bodies: Iterable[dict[str, Any]]) -> str:
     """What a user reads, embed footers included."""
     bodies = list(bodies)
     embeds = [e for body in bodies for e in ((body.get("data", body) or {}).get("embeds") or [])]
-    return "\n".join([text(bodies), *((e.get("footer") or {}).get("text") or "" for e in embeds)])
+    return "\n".join([discord_text(bodies), *((e.get("footer") or {}).get("text") or "" for e in embeds)])
 
 
 shown_slack = shown
