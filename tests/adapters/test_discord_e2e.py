@@ -286,3 +286,35 @@ async def test_a_bound_role_is_a_team(server: DiscordTestServer, tmp_path: Path)
         assert "Reds" in text(listed) and "1 member" in text(listed)
         teams = await command(server, "leaderboard", [{"type": 5, "name": "teams", "value": True}])
         assert "Reds" in text(teams)
+
+
+async def test_standings_week_board_member_stats_team_leave_and_settings(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+        await command(server, "competition", sub("start", name="Cup", ends="2h"), permissions=MANAGE_GUILD)
+        msg = await quiz_now(server)
+        await server.add_reaction(QUIZ_CHANNEL, int(msg["id"]), 5001, correct_emoji(msg), name="ann")
+        assert bot.app is not None
+        await until(lambda: bool(bot.app.service.open_rounds()[0].answers))
+        await bot.app.service.close_round(1)
+        await server.wait_for_messages(QUIZ_CHANNEL, 2)
+        standings = await command(server, "competition", sub("standings"))
+        assert "Cup" in text(standings) and "ann" in text(standings)
+        week = await command(server, "leaderboard", [{"type": 3, "name": "period", "value": "week"}])
+        assert "week" in text(week).lower() and "ann" in text(week)
+        user = {"id": "5001", "username": "ann", "global_name": "ann", "discriminator": "0", "avatar": None}
+        other = await command(
+            server,
+            "stats",
+            [{"type": 6, "name": "member", "value": "5001"}],
+            user_id=5002,
+            username="bo",
+            resolved={"users": {"5001": user}},
+        )
+        assert "ann" in text(other) and not ephemeral(other)  # someone else's stats are shown to the channel
+        await command(server, "team", sub("create", name="Reds"), user_id=5001, username="ann")
+        left = await command(server, "team", sub("leave"), user_id=5001, username="ann")
+        assert "left" in text(left).lower()
+        settings = await command(server, "quiz", sub("config"))
+        assert "answer_window" in text(settings) and ephemeral(settings)
