@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from pydantic import ValidationError
 from .bank import Bank
 from .bank_schema import BankFile, GlossaryEntry, Kind, Question
 from .errors import BankError
-from .yaml_loader import BankLoader, NeedsCompose, Refused, load_events
+from .yaml_loader import BankLoader, Refused, load_events
 from .yaml_loader import dotted as _dotted
 
 _Loader: Any = BankLoader  # libyaml's C parser with lean plain-data construction (see yaml_loader)
@@ -72,121 +71,9 @@ def bank_files(paths: Sequence[Path]) -> list[Path]:
 
 # Bank files nest five levels (file, questions, question, options, option). Much deeper is a mistake or an
 # attack: libyaml's parser slows down quadratically with depth and its composer recurses in C (20,000 '['
-# in a 40 KB file crash the process), so depth is checked on the event stream before composing wherever
-# the text could nest that deep.
+# in a 40 KB file crash the process). The data is built from the event stream, which checks the depth as it
+# goes; a node tree is composed only to find the line of a problem in a file that passed.
 MAX_DEPTH = 32
-_SCAN_ABOVE = 500  # a nesting bound above which a text's events are checked before composing
-_LEADING = re.compile(r"^[ ?-]*", re.MULTILINE)  # indentation and block indicators opening a line
-
-
-def _depth_bound(text: str) -> int:
-    """An upper bound on how deep the text can nest, computed in C: flow brackets plus the widest run of
-    indentation and block indicators ('- - - x' nests on one line). Bank files come to a few hundred."""
-    flow = text.count("[") + text.count("{")
-    return flow + max((len(m) for m in _LEADING.findall(text)), default=0)
-
-
-_COLLECTIONS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
-_ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
-
-
-def _line(mark: Any) -> int:
-    return mark.line + 1 if mark is not None else 1
-
-
-class _Refused(Exception):
-    """A shape the loader refuses before building data from it, with the line that shows it."""
-
-    def __init__(self, line: int, problem: str) -> None:
-        super().__init__(problem)
-        self.line, self.problem = line, problem
-
-
-def _scan(text: str) -> None:
-    """Refuse aliases and deep nesting from the event stream (no recursion, stops at the first)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, _COLLECTIONS):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refused(_line(event.start_mark), f"nested more than {MAX_DEPTH} levels deep")
-        elif isinstance(event, _ENDS):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            # Each alias is another reference to the anchored value, so a few lines can stand for
-            # billions of values; bank files are plain data and need none.
-            raise _Refused(
-                _line(event.start_mark),
-                f"YAML aliases (*{event.anchor}) are not allowed in bank files; write the value out",
-            )
-
-
-def _check_nodes(root: yaml.Node) -> None:
-    """Refuse deep nesting and duplicate keys (YAML would silently keep only the last value)."""
-    stack: list[tuple[yaml.Node, int, Loc]] = [(root, 1, ())]
-    while stack:
-        node, depth, loc = stack.pop()
-        if depth > MAX_DEPTH:
-            raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1, (*loc, i)) for i, child in enumerate(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            first: dict[str, int] = {}
-            for key, value in node.value:
-                line = key.start_mark.line + 1
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in first:
-                        raise _Refused(
-                            line,
-                            f"{_dotted((*loc, key.value))}: duplicate key '{key.value}' "
-                            f"(first at line {first[key.value]})",
-                        )
-                    first[key.value] = line
-                else:
-                    stack.append((key, depth + 1, loc))
-                stack.append((value, depth + 1, (*loc, str(key.value))))
-
-
-def _bad_scalar(loader: Any, root: yaml.Node) -> yaml.Node:
-    """The first scalar that cannot be built (a date like 2024-13-45, a 5000-digit number)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.ScalarNode):
-            try:
-                loader.construct_object(node, deep=True)
-            except (ValueError, OverflowError):
-                return node
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
-    return root
-
-
-def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
-    """Data (and node tree, where composed) of one document; _Refused or a YAML error (with a line)."""
-    try:  # the fast path: straight from the events, checking as it goes
-        return load_events(text, MAX_DEPTH), None
-    except Refused as exc:
-        raise _Refused(exc.line, exc.problem) from None
-    except NeedsCompose:
-        pass  # explicit collection tags, merge keys or several documents: PyYAML's composer, checked
-    if "*" in text or _depth_bound(text) > _SCAN_ABOVE:
-        _scan(text)  # aliases, or nesting libyaml's recursive composer might not survive: look first
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, None
-        _check_nodes(root)
-        try:
-            return loader.construct_document(root), root
-        except (ValueError, OverflowError) as exc:
-            bad = _bad_scalar(_Loader(""), root)
-            raise _Refused(bad.start_mark.line + 1, f"cannot read {str(bad.value)[:40]!r}: {exc}") from None
-    finally:
-        loader.dispose()
 
 
 def _parse(path: Path, problems: list[str]) -> _Source | None:
@@ -205,8 +92,8 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
         problems.append(f"{path}:{line}: not UTF-8 text: byte {raw[exc.start]:#04x} cannot be read")
         return None
     try:
-        data, root = _load_yaml(text)
-    except _Refused as exc:
+        data = load_events(text, MAX_DEPTH)
+    except Refused as exc:
         problems.append(f"{path}:{exc.line}: {exc.problem}")
         return None
     except yaml.MarkedYAMLError as exc:
@@ -228,7 +115,7 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
     try:
         parsed = BankFile.model_validate(data)
     except ValidationError as exc:
-        source = _Source(path, text, BankFile(), root)
+        source = _Source(path, text, BankFile())
         errors = exc.errors(include_url=False)
         found = []
         for err in errors:
@@ -242,7 +129,7 @@ def _parse(path: Path, problems: list[str]) -> _Source | None:
             found.append((source.line(loc), f"{_dotted(loc)}: {msg}"))
         problems.extend(f"{path}:{line}: {text}" for line, text in sorted(found, key=lambda f: f[0]))
         return None
-    return _Source(path, text, parsed, root)
+    return _Source(path, text, parsed)
 
 
 def _check_references(sources: list[_Source], problems: list[str]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -124,10 +125,6 @@ class Refused(Exception):
         self.line, self.problem = line, problem
 
 
-class NeedsCompose(Exception):
-    """Something the event builder leaves to PyYAML's composer (explicit collection tags, merge keys)."""
-
-
 def dotted(loc: tuple[int | str, ...]) -> str:
     """A location as people read it: questions[3].options[1].why."""
     out = ""
@@ -151,9 +148,10 @@ class _Frame:
 def load_events(text: str, max_depth: int) -> Any:
     """The single document of `text` as plain data, built straight from libyaml's events.
 
-    No node tree is composed, so this is the fast path, and one pass also refuses what bank files must
-    not have: aliases (a few lines could stand for billions of values), nesting deeper than `max_depth`,
-    a key written twice in one mapping (YAML would keep the last silently) and unreadable scalars.
+    No node tree is composed (libyaml's composer recurses, and a deep enough file crashes it), and the same
+    pass refuses what bank files must not have: aliases (a few lines could stand for billions of values),
+    merge keys and collection tags, a second document, nesting deeper than `max_depth`, a key written
+    twice in one mapping (YAML would keep the last silently) and unreadable scalars.
     """
     loader = BankLoader(text)
     try:
@@ -184,7 +182,9 @@ def _build(loader: Any, max_depth: int) -> Any:
             elif tag == "!":
                 tag = loader.resolve(ScalarNode, value, event.implicit)
             if tag == _MERGE:
-                raise NeedsCompose
+                raise Refused(
+                    _line(event), "merge keys (<<) are not allowed in bank files; write the keys out"
+                )
             if tag != _STR:
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
                 try:
@@ -193,8 +193,13 @@ def _build(loader: Any, max_depth: int) -> Any:
                     raise Refused(_line(event), f"cannot read {event.value[:40]!r}: {exc}") from None
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             mapping = kind is yaml.MappingStartEvent
-            if event.tag not in (None, "!", _MAP if mapping else _SEQ):
-                raise NeedsCompose
+            if event.tag not in (None, "!", _MAP if mapping else _SEQ):  # !!set, !!omap, !!python/...
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"could not determine a constructor for the tag {event.tag!r}",
+                    event.start_mark,
+                )
             if len(stack) >= max_depth:
                 raise Refused(_line(event), f"nested more than {max_depth} levels deep")
             stack.append(_Frame({} if mapping else [], _label(stack), event.start_mark))
@@ -209,8 +214,13 @@ def _build(loader: Any, max_depth: int) -> Any:
         else:
             if kind is yaml.DocumentStartEvent:
                 documents += 1
-                if documents > 1:
-                    raise NeedsCompose  # the composer says "expected a single document", with its line
+                if documents > 1:  # as PyYAML's composer says it
+                    raise ComposerError(
+                        "expected a single document in the stream",
+                        None,
+                        "but found another document",
+                        event.start_mark,
+                    )
             continue
         if not stack:
             result = value

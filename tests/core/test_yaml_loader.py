@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.yaml_loader import BankLoader, NeedsCompose, Refused, load_events
+from bot.core.yaml_loader import BankLoader, Refused, load_events
 
 STOCK = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED = sorted((Path(__file__).resolve().parents[2] / "questions").glob("*.yaml"))
@@ -92,11 +92,7 @@ def test_the_event_builder_gives_the_safe_loaders_data_for_any_dumped_data(
     data: object, flow: bool | None
 ) -> None:
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
-    try:
-        built = load_events(text, 64)
-    except NeedsCompose:
-        return  # merge keys and explicit tags are left to the composer
-    assert built == yaml.load(text, Loader=STOCK)
+    assert load_events(text, 64) == yaml.load(text, Loader=STOCK)
 
 
 @pytest.mark.parametrize(
@@ -115,10 +111,30 @@ def test_the_event_builder_refuses_what_bank_files_must_not_hold(text: str, line
     assert refused.value.line == line and says in refused.value.problem
 
 
-def test_merge_keys_and_several_documents_are_left_to_the_composer() -> None:
-    for text in ("base: &b {x: 1}\n", "<<: {c: 3}\nd: 4\n", "a: 1\n---\nb: 2\n", "a: !!set {x}\n"):
-        if "&" in text:
-            assert load_events(text, 32) == {"base": {"x": 1}}  # an anchor alone is harmless
-            continue
-        with pytest.raises(NeedsCompose):
-            load_events(text, 32)
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        ("<<: {c: 3}\nd: 4\n", 1, "merge keys (<<) are not allowed"),
+    ],
+)
+def test_merge_keys_are_refused(text: str, line: int, says: str) -> None:
+    with pytest.raises(Refused) as refused:
+        load_events(text, 32)
+    assert refused.value.line == line and says in refused.value.problem
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [("a: 1\n---\nb: 2\n", 2, "but found another document"), ("a: !!set {x}\n", 1, "could not determine")],
+)
+def test_second_documents_and_collection_tags_are_yaml_errors_with_a_line(
+    text: str, line: int, says: str
+) -> None:
+    with pytest.raises(yaml.MarkedYAMLError) as refused:
+        load_events(text, 32)
+    assert refused.value.problem_mark is not None and refused.value.problem_mark.line + 1 == line
+    assert says in str(refused.value.problem)
+
+
+def test_an_anchor_without_an_alias_is_harmless() -> None:
+    assert load_events("base: &b {x: 1}\n", 32) == {"base": {"x": 1}}
