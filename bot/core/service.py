@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .bank import Bank
@@ -25,14 +25,6 @@ log = logging.getLogger(__name__)
 
 
 _EARLY_MAX = 10_000  # messages with early marks kept while questions are being posted
-
-
-def _by_player(marks: Sequence[tuple[str, str, int]]) -> dict[str, list[tuple[str, int]]]:
-    """Marks read from a message, grouped: player -> [(name, option), ...]."""
-    found: dict[str, list[tuple[str, int]]] = {}
-    for player, name, option in marks:
-        found.setdefault(player, []).append((name, option))
-    return found
 
 
 @dataclass(slots=True)
@@ -211,7 +203,7 @@ class QuizService:
         """Record an answer as it arrives; None when the message is not an open question."""
         live = self._live.get(message_ref)
         when = self.clock() if at is None else at
-        if live is None:
+        if live is None:  # not a round, or (while one is being posted) perhaps its message already
             if self._posting and len(self._early) < _EARLY_MAX:
                 self._early.setdefault(message_ref, []).append((player, name, option, when))
             return None
@@ -331,16 +323,28 @@ class QuizService:
             self._arm(live)  # closes at once when the round is already due
         return len(recovering)
 
-    async def _recover_answers(self, rnd: Round, channel: ChannelRecord) -> None:
-        assert rnd.message_ref is not None and rnd.closes_at is not None
+    async def _read_marks(
+        self, rnd: Round, channel: ChannelRecord
+    ) -> dict[str, list[tuple[str, int]]] | None:
+        """The option marks now on a round's message, by player: [(name, option), ...]; None if unreadable."""
+        assert rnd.message_ref is not None
         try:
             marks = await self.chat.read_answers(
                 self.ref(channel), rnd.message_ref, len(rnd.question.options)
             )
         except Exception:
-            log.warning("could not read back the marks of round %s; keeping what is stored", rnd.id)
+            log.warning("could not read back the marks of round %s; keeping what is recorded", rnd.id)
+            return None
+        by_player: dict[str, list[tuple[str, int]]] = {}
+        for player, name, option in marks:
+            by_player.setdefault(player, []).append((name, option))
+        return by_player
+
+    async def _recover_answers(self, rnd: Round, channel: ChannelRecord) -> None:
+        assert rnd.message_ref is not None and rnd.closes_at is not None
+        by_player = await self._read_marks(rnd, channel)
+        if by_player is None:
             return
-        by_player = _by_player(marks)
         when = min(self.clock(), rnd.closes_at)  # the platform does not say when a mark was added
         for player, choices in by_player.items():
             stored = rnd.answers.get(player)
@@ -362,19 +366,13 @@ class QuizService:
         """After a gap in the platform's events (a fresh gateway session): record marks on open questions that
         no event brought; how many answers that added or changed."""
         found = 0
-        for rnd in self.open_rounds():
-            if rnd.message_ref is None or rnd.closes_at is None:
-                continue
-            channel = await self.store.channel_by_id(rnd.channel_id)
+        for live in [v for v in self._live.values() if v.round.state is RoundState.OPEN]:
+            rnd = live.round
+            assert rnd.message_ref is not None and rnd.closes_at is not None
             since = self.clock()
-            try:
-                marks = await self.chat.read_answers(
-                    self.ref(channel), rnd.message_ref, len(rnd.question.options)
-                )
-            except Exception:
-                log.warning("could not read back the reactions of question %s", rnd.id)
+            by_player = await self._read_marks(rnd, live.channel)
+            if by_player is None:
                 continue
-            by_player = _by_player(marks)
             for player, choices in by_player.items():
                 current = rnd.answers.get(player)
                 if current is not None and (
