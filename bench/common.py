@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import resource
 import statistics
 import time
@@ -61,10 +60,6 @@ def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * resource.getpagesize() / 2**20
-
-
-def settle() -> None:
-    gc.collect()
 
 
 class NullChat:
