@@ -42,6 +42,8 @@ async def running_slack(
             await server.wait_connected()
         yield bot
     finally:
+        if not http:
+            await server.settle_acks()
         await bot.close()
         await asyncio.wait_for(task, 10)
 

@@ -220,6 +220,18 @@ class SlackTestServer:
     async def wait_for_ack(self, envelope_id: str, timeout: float = 5) -> dict[str, Any]:  # noqa: ASYNC109
         return await self.wait_for(lambda: self.acks.get(envelope_id), timeout, f"ack of {envelope_id}")
 
+    async def settle_acks(self, timeout: float = 2) -> None:  # noqa: ASYNC109
+        """Until every envelope sent on a still-open socket is acknowledged, or `timeout` passes.
+
+        A listener may answer through response_url before its ack is written; a bot stopped in that
+        gap logs an error for the ack it could not send. Harnesses call this before stopping a bot."""
+        if not self._sockets:
+            return
+        with contextlib.suppress(TimeoutError):
+            await self.wait_for(
+                lambda: all(e["envelope_id"] in self.acks for e in self.envelopes) or None, timeout, "acks"
+            )
+
     async def wait_for_responses(self, count: int, timeout: float = 5) -> list[dict[str, Any]]:  # noqa: ASYNC109
         return await self.wait_for(
             lambda: list(self.responses) if len(self.responses) >= count else None,
