@@ -17,7 +17,7 @@ from .common import Figure, amedian_ms, below
 
 
 def _build_boards_db(path: Path, communities: int, players: int, answers: int) -> None:
-    """A database as a long-running bot leaves it: answers, and the scores table kept from them."""
+    """A database as a long-running bot leaves it: answers, and the totals kept from them."""
     conn = sqlite3.connect(path, isolation_level=None)
     rng = random.Random(3)
     per_community = players // communities
@@ -61,12 +61,20 @@ def _build_boards_db(path: Path, communities: int, players: int, answers: int) -
         "INSERT INTO answers (round_id, player_id, option, answered_at, correct, points) VALUES (?, ?, ?, ?, ?, ?)",
         answer_rows(),
     )
-    for period in period_keys(now):
+    _, week, month = period_keys(now)
+    conn.execute(  # all-time, week and month totals live on each player's row (migration 0003)
+        "UPDATE players SET points = t.points, correct = t.correct, answered = t.answered, "
+        "week = ?1, week_points = t.points, week_correct = t.correct, week_answered = t.answered, "
+        "month = ?2, month_points = t.points, month_correct = t.correct, month_answered = t.answered "
+        "FROM (SELECT player_id, sum(points) AS points, sum(correct) AS correct, count(*) AS answered "
+        "FROM answers GROUP BY player_id) t WHERE players.id = t.player_id",
+        (week, month),
+    )
+    for past in period_keys(now - 40 * 86_400)[1:]:  # a past week and month, archived in scores
         conn.execute(
             "INSERT INTO scores (community_id, period, player_id, points, correct, answered) "
-            "SELECT p.community_id, ?, a.player_id, sum(a.points), sum(a.correct), count(*) "
-            "FROM answers a JOIN players p ON p.id = a.player_id GROUP BY a.player_id",
-            (period,),
+            "SELECT community_id, ?, id, points, correct, answered FROM players WHERE answered > 0",
+            (past,),
         )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")

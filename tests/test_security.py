@@ -170,7 +170,7 @@ def test_every_admin_operation_takes_the_callers_admin_flag() -> None:
 
 async def _snapshot(store: SqliteStore) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
-    for table in ("channels", "schedules", "teams", "team_members", "competitions", "rounds", "scores"):
+    for table in ("channels", "schedules", "teams", "team_members", "competitions", "rounds", "score_rows"):
         out[table] = [
             tuple(r) for r in await store.db.conn.execute_fetchall(f"SELECT * FROM {table} ORDER BY 1")
         ]

@@ -119,7 +119,7 @@ TABLES = {
         "scores",
         ("platform", "community", "period", "player", "player_name", "points", "correct", "answered"),
         "SELECT co.platform, co.external_id, s.period, p.external_id, p.name, s.points, s.correct, "
-        "s.answered FROM scores s CROSS JOIN communities co ON co.id = s.community_id "
+        "s.answered FROM score_rows s CROSS JOIN communities co ON co.id = s.community_id "
         "CROSS JOIN players p ON p.id = s.player_id ORDER BY s.community_id, s.period, s.player_id",
         lambda r: r,
     ),

@@ -9,6 +9,25 @@ from .db import Database
 
 BoardRow = tuple[str, str, int, int, int]
 
+# score_rows (migration 0003) is every (community, period, player) total: all-time and each player's live week
+# and month on the players row, competitions and weeks or months a player has moved past as rows of scores.
+# Filtered by community and period, each arm reads its own board index. The top of a board is the same four
+# arms written out with ORDER BY on the compound itself: SQLite then merges the four index orders and stops at
+# LIMIT, where ordering the view would sort every row of the period first.
+_TOP = """
+SELECT p.external_id, p.name, b.points, b.correct, b.answered FROM (
+    SELECT id AS player_id, points, correct, answered FROM players
+        WHERE community_id = ?1 AND ?2 = 'all' AND answered > 0
+    UNION ALL
+    SELECT id, week_points, week_correct, week_answered FROM players WHERE community_id = ?1 AND week = ?2
+    UNION ALL
+    SELECT id, month_points, month_correct, month_answered FROM players WHERE community_id = ?1 AND month = ?2
+    UNION ALL
+    SELECT player_id, points, correct, answered FROM scores WHERE community_id = ?1 AND period = ?2
+    ORDER BY 2 DESC, 1 LIMIT ?3
+) b JOIN players p ON p.id = b.player_id ORDER BY b.points DESC, b.player_id
+"""
+
 
 class ScoreRepo:
     """Boards, ranks and the facts behind personal stats."""
@@ -17,18 +36,13 @@ class ScoreRepo:
 
     async def leaderboard(self, community_id: int, period: str, limit: int) -> list[BoardRow]:
         """Top `limit` players of a period bucket, most points first."""
-        async with self.db.conn.execute(
-            "SELECT p.external_id, p.name, s.points, s.correct, s.answered FROM scores s "
-            "JOIN players p ON p.id = s.player_id WHERE s.community_id = ? AND s.period = ? "
-            "ORDER BY s.points DESC, s.player_id LIMIT ?",
-            (community_id, period, limit),
-        ) as cur:
+        async with self.db.conn.execute(_TOP, (community_id, period, limit)) as cur:
             return [(r[0], r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]
 
     async def standing(self, community_id: int, period: str, player_id: int) -> tuple[int, BoardRow] | None:
         """(rank, row) of one player; equal points share a rank."""
         async with self.db.conn.execute(
-            "SELECT p.external_id, p.name, s.points, s.correct, s.answered FROM scores s "
+            "SELECT p.external_id, p.name, s.points, s.correct, s.answered FROM score_rows s "
             "JOIN players p ON p.id = s.player_id "
             "WHERE s.community_id = ? AND s.period = ? AND s.player_id = ?",
             (community_id, period, player_id),
@@ -37,7 +51,7 @@ class ScoreRepo:
         if row is None:
             return None
         ahead = await self.db.scalar(
-            "SELECT count(*) FROM scores WHERE community_id = ? AND period = ? AND points > ?",
+            "SELECT count(*) FROM score_rows WHERE community_id = ? AND period = ? AND points > ?",
             (community_id, period, row[2]),
         )
         return ahead + 1, (row[0], row[1], row[2], row[3], row[4])
@@ -48,7 +62,7 @@ class ScoreRepo:
             "SELECT t.id, t.name, coalesce(sum(s.points), 0), coalesce(sum(s.correct), 0), "
             "coalesce(sum(s.answered), 0) FROM teams t "
             "JOIN team_members m ON m.team_id = t.id "
-            "LEFT JOIN scores s ON s.player_id = m.player_id AND s.community_id = t.community_id "
+            "LEFT JOIN score_rows s ON s.player_id = m.player_id AND s.community_id = t.community_id "
             "AND s.period = ? WHERE t.community_id = ? GROUP BY t.id",
             (period, community_id),
         ) as cur:

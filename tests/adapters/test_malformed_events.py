@@ -322,7 +322,9 @@ async def test_slack_slash_commands_missing_fields_are_dropped_with_a_warning(
         before = len(slack.responses)
         odd_envelope = await slack._send_envelope("slash_commands", odd, accepts_response_payload=True)
         (reply,) = (await slack.wait_for_responses(before + 1))[before:]
-        await slack.wait_for_ack(odd_envelope)  # the reply may come first; stopping before the ack logs an error
+        await slack.wait_for_ack(
+            odd_envelope
+        )  # the reply may come first; stopping before the ack logs an error
         assert "unknown command" in shown(reply) and reply["response_type"] == "ephemeral"
         ok = await slash(slack, "/quiz", "now eda")  # and a normal command afterwards works
         assert "Question #1 is up" in shown(ok)

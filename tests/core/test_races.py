@@ -154,7 +154,7 @@ async def test_the_same_reaction_delivered_twice_counts_once(rig: Rig, allow_cha
     assert sum(reveal.tally) == 2 and [w.player for w in reveal.winners] == ["u1", "u2"]
     community = await rig.community_id()
     answered = await rig.scalar(
-        "SELECT sum(answered) FROM scores WHERE community_id = ? AND period = 'all'", community
+        "SELECT sum(answered) FROM score_rows WHERE community_id = ? AND period = 'all'", community
     )
     assert answered == 2
 
@@ -303,7 +303,7 @@ async def test_two_rounds_due_at_the_same_moment_each_reveal_once_with_right_sco
     totals += speed_bonus(0.2, 1, rules.speed_bonus) + speed_bonus(0.4, 1, rules.speed_bonus)
     totals += rules.streak_step  # whichever round is scored second carries a streak of one
     rows = await rig.store.db.conn.execute_fetchall(
-        "SELECT p.external_id, s.points, s.correct, s.answered, p.streak FROM scores s "
+        "SELECT p.external_id, s.points, s.correct, s.answered, p.streak FROM score_rows s "
         "JOIN players p ON p.id = s.player_id WHERE s.period = 'all' ORDER BY p.external_id"
     )
     assert [tuple(r) for r in rows] == [("u1", totals, 2, 2, 2), ("u2", 0, 0, 2, 0)]
@@ -322,7 +322,7 @@ async def test_explicit_closes_of_two_rounds_at_once_score_each_once(rig: Rig) -
     results = await asyncio.gather(*(rig.service.close_round(r.id) for r in (first, second, second, first)))
     assert sorted(results) == [False, False, True, True]
     assert sorted(r.round_id for r in rig.chat.reveals) == sorted([first.id, second.id])
-    answered = await rig.scalar("SELECT answered FROM scores WHERE period = 'all'")
+    answered = await rig.scalar("SELECT answered FROM score_rows WHERE period = 'all'")
     assert answered == 2
 
 
@@ -336,7 +336,7 @@ async def test_close_round_called_concurrently_for_one_round_reveals_once(rig: R
     await asyncio.sleep(0.1)
     assert results.count(True) <= 1
     assert [r.round_id for r in rig.chat.reveals] == [rnd.id]
-    answered = await rig.scalar("SELECT sum(answered) FROM scores WHERE period = 'all'")
+    answered = await rig.scalar("SELECT sum(answered) FROM score_rows WHERE period = 'all'")
     assert answered == 1
     assert await rig.service.close_round(rnd.id) is False
 

@@ -142,7 +142,7 @@ def check_database(db: Path) -> dict[tuple[int, str], int]:
         """
         SELECT p.external_id, s.points, s.correct, s.answered, t.points, t.correct, t.answered
         FROM players p
-        LEFT JOIN scores s ON s.player_id = p.id AND s.period = 'all'
+        LEFT JOIN score_rows s ON s.player_id = p.id AND s.period = 'all'
         LEFT JOIN (SELECT player_id, sum(points) AS points, sum(correct) AS correct, count(*) AS answered
                    FROM answers GROUP BY player_id) t ON t.player_id = p.id
         WHERE coalesce(s.points, 0) != coalesce(t.points, 0)

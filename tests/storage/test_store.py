@@ -91,14 +91,9 @@ async def test_standing_ties_share_rank(store: SqliteStore, mini_bank: Bank) -> 
     community = await store.community("test", "g1")
     async with store.db.transaction() as conn:
         for i, pts in enumerate([50, 70, 50, 10]):
-            await conn.execute(
-                "INSERT INTO players (community_id, external_id, name) VALUES (?, ?, ?)",
-                (community, f"p{i}", f"P{i}"),
-            )
-            await conn.execute(
-                "INSERT INTO scores (community_id, period, player_id, points) "
-                "VALUES (?, 'all', (SELECT id FROM players WHERE external_id = ?), ?)",
-                (community, f"p{i}", pts),
+            await conn.execute(  # all-time totals live on the player's row
+                "INSERT INTO players (community_id, external_id, name, points, answered) VALUES (?, ?, ?, ?, 1)",
+                (community, f"p{i}", f"P{i}", pts),
             )
     ranks = {}
     for i in range(4):
