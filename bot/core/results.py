@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from .bank_schema import Question
 from .config import ScoringRules
-from .scoring import Points, score_answer
+from .scoring import Points, scorer
 
 
 class StoredAnswer(NamedTuple):
@@ -23,11 +24,15 @@ class StoredAnswer(NamedTuple):
 
 
 class ScoredAnswer(NamedTuple):
-    """An answer with what it earned."""
+    """An answer with what it earned (`total` is `points.total`, summed once: it is read per answer)."""
 
     answer: StoredAnswer
     correct: bool
     points: Points
+    total: int
+
+
+_FASTEST_FIRST = itemgetter(4, 0)  # StoredAnswer (at, player_id)
 
 
 @dataclass(frozen=True)
@@ -53,19 +58,14 @@ def score_round(
 ) -> RoundResult:
     """Score every answer of a round; answers are ordered fastest first."""
     tally = [0] * len(question.options)
+    options = len(tally)
     scored = []
     right = question.answer_index
-    for a in sorted(answers, key=lambda a: (a.at, a.player_id)):
-        if 0 <= a.option < len(tally):
-            tally[a.option] += 1
-        correct = a.option == right
-        points = score_answer(
-            correct=correct,
-            difficulty=question.difficulty,
-            elapsed=a.at - posted_at,
-            window=window,
-            streak_before=a.streak_before,
-            rules=rules,
-        )
-        scored.append(ScoredAnswer(a, correct, points))
+    score = scorer(difficulty=question.difficulty, window=window, rules=rules)
+    for a in sorted(answers, key=_FASTEST_FIRST):  # runs per answer at close: locals, no attribute chains
+        option = a.option
+        if 0 <= option < options:
+            tally[option] += 1
+        points = score(option == right, a.at - posted_at, a.streak_before)
+        scored.append(ScoredAnswer(a, option == right, points, points.total))
     return RoundResult(question.answer_index, tuple(tally), tuple(scored))

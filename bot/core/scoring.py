@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from .bank_schema import Difficulty
@@ -33,6 +34,24 @@ def speed_bonus(elapsed: float, window: float, maximum: int) -> int:
     return round(maximum * fraction)
 
 
+def scorer(
+    *, difficulty: Difficulty, window: float, rules: ScoringRules
+) -> Callable[[bool, float, int], Points]:
+    """The rules of one round as a function of (correct, elapsed, streak_before): what is the same for every
+    answer is looked up once, since a round's close scores each of its answers."""
+    base = rules.base(difficulty)
+    cap, step, bonus = rules.streak_cap, rules.streak_step, rules.speed_bonus
+
+    def score(correct: bool, elapsed: float, streak_before: int) -> Points:
+        if not correct:  # a wrong answer earns nothing and resets the streak
+            return NOTHING
+        return Points(
+            base, speed_bonus(elapsed, window, bonus), min(cap, step * streak_before), streak_before + 1
+        )
+
+    return score
+
+
 def score_answer(
     *,
     correct: bool,
@@ -43,12 +62,4 @@ def score_answer(
     rules: ScoringRules,
 ) -> Points:
     """Score one answer; a wrong answer earns nothing and resets the streak."""
-    if not correct:
-        return NOTHING
-    bonus = min(rules.streak_cap, rules.streak_step * streak_before)
-    return Points(
-        base=rules.base(difficulty),
-        speed=speed_bonus(elapsed, window, rules.speed_bonus),
-        streak=bonus,
-        streak_after=streak_before + 1,
-    )
+    return scorer(difficulty=difficulty, window=window, rules=rules)(correct, elapsed, streak_before)

@@ -268,8 +268,8 @@ class QuizService:
                 self._live.pop(rnd.message_ref, None)
                 raise
         rows = [  # the reveal from what was just scored and stored: no second read of the answers
-            ResultRow(s.answer.player, s.answer.name, s.answer.option, s.answer.at, s.correct, s.points.total)
-            for s in result.scored
+            ResultRow(a.player, a.name, a.option, a.at, correct, total)
+            for a, correct, _, total in result.scored
         ]
         try:
             await self._reveal(rnd, channel, rows)

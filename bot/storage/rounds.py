@@ -28,18 +28,19 @@ INSERT INTO scores (community_id, period, player_id, answered) VALUES (?, ?, ?, 
 ON CONFLICT (community_id, period, player_id) DO UPDATE SET answered = answered + 1
 """
 # The live totals on the player's row (migration 0003), when the round's week and month are the player's own:
-# one row change per answer. A wrong answer sets no indexed column, so no board index moves.
+# one row change per answer, and a wrong answer sets no indexed column, so no board index moves. A player
+# whose week or month is another is left alone here (the WHERE) and found by _ELSEWHERE afterwards.
 _LIVE_RIGHT = """
 UPDATE players SET points = points + ?1, correct = correct + 1, answered = answered + 1,
     week_points = week_points + ?1, week_correct = week_correct + 1, week_answered = week_answered + 1,
     month_points = month_points + ?1, month_correct = month_correct + 1, month_answered = month_answered + 1,
     streak = ?2, best_streak = max(best_streak, ?2)
-WHERE id = ?3
+WHERE id = ?3 AND week = ?4 AND month = ?5
 """
 _LIVE_WRONG = """
 UPDATE players SET answered = answered + 1, week_answered = week_answered + 1,
     month_answered = month_answered + 1, streak = ?1
-WHERE id = ?2
+WHERE id = ?2 AND week = ?3 AND month = ?4
 """
 # Otherwise (a player's first answer of a new week or month, or a round from an earlier one closing late),
 # all-time, the week and the month are written one by one. Moving a player to a new week or month archives
@@ -208,26 +209,35 @@ class RoundRepo:
             await conn.execute("UPDATE answers SET correct = 0, points = 0 WHERE round_id = ?", (round_id,))
             await conn.executemany(
                 "UPDATE answers SET correct = 1, points = ? WHERE round_id = ? AND player_id = ?",
-                [(s.points.total, round_id, s.answer.player_id) for s in right],
+                [(s.total, round_id, s.answer.player_id) for s in right],
             )
-            async with conn.execute(
-                _ELSEWHERE, (json.dumps([s.answer.player_id for s in scored]), week, month)
-            ) as cur:
-                off = {pid: (w, m) for pid, w, m in await cur.fetchall()}
-            live = [s for s in scored if s.answer.player_id not in off]
-            await conn.executemany(
-                _LIVE_RIGHT,
-                [(s.points.total, s.points.streak_after, s.answer.player_id) for s in live if s.correct],
-            )
-            await conn.executemany(
-                _LIVE_WRONG, [(s.points.streak_after, s.answer.player_id) for s in live if not s.correct]
-            )
-            await self._score_elsewhere(
-                conn, community_id, [s for s in scored if s.answer.player_id in off], off, week, month
-            )
+            changed = (
+                await conn.executemany(
+                    _LIVE_RIGHT,
+                    [(s.total, s.points.streak_after, s.answer.player_id, week, month) for s in right],
+                )
+            ).rowcount
+            changed += (
+                await conn.executemany(
+                    _LIVE_WRONG,
+                    [
+                        (s.points.streak_after, s.answer.player_id, week, month)
+                        for s in scored
+                        if not s.correct
+                    ],
+                )
+            ).rowcount
+            if changed < len(scored):  # the first round of a week or month, or one closing late
+                async with conn.execute(
+                    _ELSEWHERE, (json.dumps([s.answer.player_id for s in scored]), week, month)
+                ) as cur:
+                    off = {pid: (w, m) for pid, w, m in await cur.fetchall()}
+                await self._score_elsewhere(
+                    conn, community_id, [s for s in scored if s.answer.player_id in off], off, week, month
+                )
             for period in sorted(elsewhere):
                 await conn.executemany(
-                    _SCORE, [(community_id, period, s.answer.player_id, s.points.total) for s in right]
+                    _SCORE, [(community_id, period, s.answer.player_id, s.total) for s in right]
                 )
                 await conn.executemany(
                     _SCORE_WRONG,
@@ -249,7 +259,7 @@ class RoundRepo:
         At the start of a week this is every player of the round, so each statement gets one executemany."""
         batches: dict[str, list[tuple[object, ...]]] = defaultdict(list)
         for s in scored:
-            pid, points, right = s.answer.player_id, s.points.total, int(s.correct)
+            pid, points, right = s.answer.player_id, s.total, int(s.correct)
             batches[_ALL_TIME].append((points, right, s.points.streak_after, pid))
             live_week, live_month = current[pid]
             for key, now, same, new in (
