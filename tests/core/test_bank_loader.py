@@ -70,6 +70,7 @@ def test_schema_errors_name_line_and_field_and_are_all_reported(tmp_path: Path) 
         f"{q}:13: questions[1].difficulty: Input should be 'easy', 'medium' or 'hard'",
         f"{q}:16: questions[1].options[0].text: Input should be a valid string"
         " (YAML reads yes/no/on/off/true/false as booleans: quote the text)",
+        f"{q}:18: questions[1].options[1].text: catch-all options ('all/none of the above') are not allowed",
         f"{q}:19: questions[1].options[1].why: Input should be a valid string"
         " (YAML reads yes/no/on/off/true/false as booleans: quote the text)",
     ]
