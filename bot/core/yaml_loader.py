@@ -137,10 +137,10 @@ _NO_KEY = object()
 
 
 class _Frame:
-    __slots__ = ("container", "key", "label", "seen", "start")
+    __slots__ = ("container", "key", "seen", "start")
 
-    def __init__(self, container: Any, label: int | str | None, start: Any) -> None:
-        self.container, self.label, self.start = container, label, start
+    def __init__(self, container: Any, start: Any) -> None:
+        self.container, self.start = container, start
         self.key: Any = _NO_KEY
         self.seen: dict[Any, Any] = {}  # key -> the event that wrote it first
 
@@ -202,7 +202,7 @@ def _build(loader: Any, max_depth: int) -> Any:
                 )
             if len(stack) >= max_depth:
                 raise Refused(_line(event), f"nested more than {max_depth} levels deep")
-            stack.append(_Frame({} if mapping else [], _label(stack), event.start_mark))
+            stack.append(_Frame({} if mapping else [], event.start_mark))
             continue
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             value = stack.pop().container
@@ -252,15 +252,9 @@ def _line(event: Any) -> int:
     return int(event.start_mark.line) + 1
 
 
-def _label(stack: list[_Frame]) -> int | str | None:
-    """Where a new collection sits in its parent: a list index or the key it is the value of."""
-    if not stack:
-        return None
-    parent = stack[-1]
-    if type(parent.container) is list:
-        return len(parent.container)
-    return str(parent.key)
-
-
 def _loc(stack: list[_Frame]) -> tuple[int | str, ...]:
-    return tuple(f.label for f in stack[1:] if f.label is not None)
+    """Where the innermost open collection sits, worked out only for an error: while a collection is open,
+    its list parent's length is its index and its mapping parent's pending key is its key."""
+    return tuple(
+        len(parent.container) if type(parent.container) is list else str(parent.key) for parent in stack[:-1]
+    )
