@@ -131,3 +131,19 @@ async def test_teams_are_unique_per_community_and_one_per_player(store: SqliteSt
     assert teams == {"Blue": 1, "Red": 0}
     assert await store.leave_team(ann.id) == "Blue"
     assert await store.leave_team(ann.id) is None
+
+
+async def test_writer_keeps_the_latest_name_of_a_known_player(store: SqliteStore, mini_bank: Bank) -> None:
+    community, _, rid = await _open_round(store, mini_bank)
+    writer = AnswerWriter(store.db, max_delay=10)
+    writer.submit(AnswerWrite(rid, community, "u1", "Ann", 0, 1001.0))
+    await writer.flush()  # u1 is now known as Ann
+    for name in ("Annie", "Ann", "Anna", "Ann"):  # renamed and back, within one batch: the last name wins
+        writer.submit(AnswerWrite(rid, community, "u1", name, 1, 1002.0))
+    writer.submit(AnswerWrite(rid, community, "u2", "Bo", 1, 1003.0))
+    writer.submit(AnswerWrite(rid, community, "u2", "Bob", 2, 1004.0))  # new, renamed before its first write
+    await writer.flush()
+    names = dict(await store.db.conn.execute_fetchall("SELECT external_id, name FROM players"))
+    assert names == {"u1": "Ann", "u2": "Bob"}
+    assert {a.player: a.option for a in await store.round_answers(rid)} == {"u1": 1, "u2": 2}
+    await writer.close()
