@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 
 import aiosqlite
 
@@ -70,6 +71,8 @@ _ELSEWHERE = """
 SELECT id, week, month FROM players
 WHERE id IN (SELECT value FROM json_each(?1)) AND (week != ?2 OR month != ?3)
 """
+
+_PLAYER_ID = attrgetter("answer.player_id")
 
 
 class RoundRepo:
@@ -179,7 +182,7 @@ class RoundRepo:
             "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
             (round_id,),
         ) as cur:
-            return [StoredAnswer(*row) for row in await cur.fetchall()]
+            return list(map(StoredAnswer._make, await cur.fetchall()))
 
     async def finish_round(
         self,
@@ -203,7 +206,7 @@ class RoundRepo:
             )
             if cur.rowcount != 1:
                 return False
-            scored = sorted(result.scored, key=lambda s: s.answer.player_id)  # key order: B-tree locality
+            scored = sorted(result.scored, key=_PLAYER_ID)  # key order: B-tree locality
             right = [s for s in scored if s.correct]
             # Every answer is wrong with 0 points (one pass over the round's range), then the right ones.
             await conn.execute("UPDATE answers SET correct = 0, points = 0 WHERE round_id = ?", (round_id,))
