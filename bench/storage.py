@@ -1,4 +1,4 @@
-"""Storage: the answer writer against raw executemany, and closing a big round."""
+"""Storage: the answer writer against raw executemany, closing a big round, migrating a big file."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.core.bank_loader import load_bank
 from bot.core.records import AnswerWrite
 from bot.core.service import QuizService
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import AnswerWriter, Database, SqliteStore
 
 from .common import Figure, NullChat, at_least, below
 
@@ -204,11 +204,42 @@ async def _timed(awaitable: object) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+async def migrate(small: bool, tmp: Path) -> list[Figure]:
+    """Opening a schema-2 file of a long-running bot: migration 0003 moves the live totals onto players."""
+    players = 10_000 if small else 100_000
+    periods = ["all", "week:2026-W45", "week:2026-W46", "week:2026-W47", "month:2026-10", "month:2026-11"]
+    path = tmp / "schema2.sqlite3"
+    await (await Database.open(path, target_version=2)).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO communities (id, platform, external_id) VALUES (?, 'discord', ?)",
+        [(c, f"g{c}") for c in range(1, 1001)],
+    )
+    conn.executemany(
+        "INSERT INTO players (id, community_id, external_id) VALUES (?, ?, ?)",
+        [(p, 1 + p % 1000, f"u{p}") for p in range(1, players + 1)],
+    )
+    conn.executemany(
+        "INSERT INTO scores (community_id, period, player_id, points, correct, answered) VALUES (?, ?, ?, 9, 1, 2)",
+        [(1 + p % 1000, period, p) for p in range(1, players + 1) for period in periods],
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    start = time.perf_counter()
+    store = await SqliteStore.open(path)
+    elapsed = time.perf_counter() - start
+    await store.close()
+    rows = players * len(periods)
+    return [Figure(f"open a schema-2 file: {players:,} players, {rows:,} score rows migrated", elapsed, "s")]
+
+
 def run(small: bool) -> list[Figure]:
     async def main() -> list[Figure]:
         with tempfile.TemporaryDirectory() as tmp:
             figures = await writer(small, Path(tmp))
             figures += await close_round(small, Path(tmp))
+            figures += await migrate(small, Path(tmp))
             return figures
 
     return asyncio.run(main())

@@ -16,18 +16,24 @@ ALTER TABLE players ADD COLUMN month_correct INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE players ADD COLUMN month_answered INTEGER NOT NULL DEFAULT 0;
 
 UPDATE players SET points = s.points, correct = s.correct, answered = s.answered
-FROM scores s WHERE s.player_id = players.id AND s.community_id = players.community_id AND s.period = 'all';
+FROM scores s
+WHERE s.community_id = players.community_id AND s.period = 'all' AND s.player_id = players.id;
 
--- Each player's latest week and month become live ('week:YYYY-Www' and 'month:YYYY-MM' sort by time).
-UPDATE players SET week = s.period, week_points = s.points, week_correct = s.correct, week_answered = s.answered
-FROM scores s
-WHERE s.player_id = players.id AND s.community_id = players.community_id
-  AND s.period = (SELECT max(period) FROM scores x WHERE x.player_id = players.id AND x.period LIKE 'week:%');
-UPDATE players SET month = s.period, month_points = s.points, month_correct = s.correct,
-    month_answered = s.answered
-FROM scores s
-WHERE s.player_id = players.id AND s.community_id = players.community_id
-  AND s.period = (SELECT max(period) FROM scores x WHERE x.player_id = players.id AND x.period LIKE 'month:%');
+-- Each player's latest week and month become live ('week:YYYY-Www' and 'month:YYYY-MM' sort by time). One
+-- grouped pass over scores each: with a single max(), SQLite takes the bare columns from the row holding it.
+UPDATE players SET week = w.period, week_points = w.points, week_correct = w.correct, week_answered = w.answered
+FROM (
+    SELECT player_id, max(period) AS period, points, correct, answered FROM scores
+    WHERE period >= 'week:' AND period < 'week;' GROUP BY player_id
+) w
+WHERE w.player_id = players.id;
+UPDATE players SET month = m.period, month_points = m.points, month_correct = m.correct,
+    month_answered = m.answered
+FROM (
+    SELECT player_id, max(period) AS period, points, correct, answered FROM scores
+    WHERE period >= 'month:' AND period < 'month;' GROUP BY player_id
+) m
+WHERE m.player_id = players.id;
 
 DELETE FROM scores WHERE period = 'all'
     OR EXISTS (SELECT 1 FROM players p WHERE p.id = scores.player_id AND scores.period IN (p.week, p.month));
