@@ -168,3 +168,45 @@ async def test_schema_2_scores_come_through_migration_3_unchanged(tmp_path: Path
         assert [(r[0], r[2]) for r in await store.leaderboard(1, "all", 10)] == [("u1", 90), ("u2", 40)]
     finally:
         await store.close()
+
+
+async def test_board_queries_read_indexes_not_whole_tables(
+    store: SqliteStore, mini_bank: Bank, db_path: Path
+) -> None:
+    """Every board, rank and team query, as the store runs it (values bound), planned by SQLite: no scan of a
+    whole table, which at a million answers would cost seconds instead of a millisecond."""
+    community = await store.community("test", "g1")
+    channel = await store.channel(community, "quiz")
+    question = mini_bank.questions["t-eda-1"]
+    rid = await store.create_round(channel.id, question, 60, False, None, START)
+    await store.mark_posted(rid, "m1", START)
+    writer = AnswerWriter(store.db)
+    writer.submit(AnswerWrite(rid, community, "u1", "Ann", question.answer_index, START + 1))
+    await writer.close()
+    result = score_round(question, await store.round_answers(rid), START, 60, ScoringRules())
+    await store.finish_round(rid, community, START + 60, result, period_keys(START))
+    player = await store.find_player(community, "u1")
+    assert player is not None
+    team = await store.db.conn.execute_insert(
+        "INSERT INTO teams (community_id, name) VALUES (?, 'Red')", (community,)
+    )
+    assert team is not None
+    await store.db.conn.execute("INSERT INTO team_members VALUES (?, ?)", (player.id, team[0]))
+    await store.db.conn.commit()
+    seen: list[str] = []
+    await store.db.conn.set_trace_callback(seen.append)
+    for period in [*period_keys(START), "competition:1"]:
+        await store.leaderboard(community, period, 10)
+        await store.standing(community, period, player.id)
+        await store.team_leaderboard(community, period)
+    await store.db.conn.set_trace_callback(None)
+    selects = [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
+    assert len(selects) >= 3 * 4  # a board, a standing and a team board per period (and ranks)
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        assert {"players", "scores", "answers"} <= set(tables)
+        for sql in selects:
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            scans = [step for step in plan if step.split(" ")[:2] in (["SCAN", t] for t in tables)]
+            assert scans == [], (sql, plan)
+    conn.close()
