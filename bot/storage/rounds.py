@@ -3,74 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from operator import attrgetter
-
-import aiosqlite
 
 from ..core.bank_schema import Question
 from ..core.config import ScoringRules
 from ..core.records import ResultRow, RoundRecord
-from ..core.results import RoundResult, ScoredAnswer, StoredAnswer
+from ..core.results import RoundResult, StoredAnswer
 from ..core.rounds import Answer, RoundState
 from ..core.selection import Asked
 from .db import Database
-
-# Periods other than the live three (a competition; a week or month a player has already moved past) are rows
-# of scores. A wrong answer leaves points alone, so its update never moves the row in the scores_board index.
-_SCORE = """
-INSERT INTO scores (community_id, period, player_id, points, correct, answered) VALUES (?, ?, ?, ?, 1, 1)
-ON CONFLICT (community_id, period, player_id) DO UPDATE SET
-    points = points + excluded.points, correct = correct + 1, answered = answered + 1
-"""
-_SCORE_WRONG = """
-INSERT INTO scores (community_id, period, player_id, answered) VALUES (?, ?, ?, 1)
-ON CONFLICT (community_id, period, player_id) DO UPDATE SET answered = answered + 1
-"""
-# The live totals on the player's row (migration 0003), when the round's week and month are the player's own:
-# one row change per answer, and a wrong answer sets no indexed column, so no board index moves. A player
-# whose week or month is another is left alone here (the WHERE) and found by _ELSEWHERE afterwards.
-_LIVE_RIGHT = """
-UPDATE players SET points = points + ?1, correct = correct + 1, answered = answered + 1,
-    week_points = week_points + ?1, week_correct = week_correct + 1, week_answered = week_answered + 1,
-    month_points = month_points + ?1, month_correct = month_correct + 1, month_answered = month_answered + 1,
-    streak = ?2, best_streak = max(best_streak, ?2)
-WHERE id = ?3 AND week = ?4 AND month = ?5
-"""
-_LIVE_WRONG = """
-UPDATE players SET answered = answered + 1, week_answered = week_answered + 1,
-    month_answered = month_answered + 1, streak = ?1
-WHERE id = ?2 AND week = ?3 AND month = ?4
-"""
-# Otherwise (a player's first answer of a new week or month, or a round from an earlier one closing late),
-# all-time, the week and the month are written one by one. Moving a player to a new week or month archives
-# the old one into scores (trigger players_archive_week/month).
-_ALL_TIME = """
-UPDATE players SET points = points + ?1, correct = correct + ?2, answered = answered + 1,
-    streak = ?3, best_streak = max(best_streak, ?3)
-WHERE id = ?4
-"""
-_WEEK_SAME = """
-UPDATE players SET week_points = week_points + ?1, week_correct = week_correct + ?2,
-    week_answered = week_answered + 1
-WHERE id = ?3
-"""
-_WEEK_NEW = (
-    "UPDATE players SET week = ?4, week_points = ?1, week_correct = ?2, week_answered = 1 WHERE id = ?3"
-)
-_MONTH_SAME = """
-UPDATE players SET month_points = month_points + ?1, month_correct = month_correct + ?2,
-    month_answered = month_answered + 1
-WHERE id = ?3
-"""
-_MONTH_NEW = """
-UPDATE players SET month = ?4, month_points = ?1, month_correct = ?2, month_answered = 1 WHERE id = ?3
-"""
-_ELSEWHERE = """
-SELECT id, week, month FROM players
-WHERE id IN (SELECT value FROM json_each(?1)) AND (week != ?2 OR month != ?3)
-"""
+from .totals import write_totals
 
 _PLAYER_ID = attrgetter("answer.player_id")
 
@@ -196,9 +139,6 @@ class RoundRepo:
 
         `periods` are the round's buckets: 'all', its 'week:...' and 'month:...' (live on each player's row),
         and any 'competition:N' (rows of scores)."""
-        week = next((p for p in periods if p.startswith("week:")), "")
-        month = next((p for p in periods if p.startswith("month:")), "")
-        elsewhere = [p for p in periods if p != "all" and p not in (week, month)]
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE rounds SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'",
@@ -214,74 +154,8 @@ class RoundRepo:
                 "UPDATE answers SET correct = 1, points = ? WHERE round_id = ? AND player_id = ?",
                 [(s.total, round_id, s.answer.player_id) for s in right],
             )
-            changed = (
-                await conn.executemany(
-                    _LIVE_RIGHT,
-                    [(s.total, s.points.streak_after, s.answer.player_id, week, month) for s in right],
-                )
-            ).rowcount
-            changed += (
-                await conn.executemany(
-                    _LIVE_WRONG,
-                    [
-                        (s.points.streak_after, s.answer.player_id, week, month)
-                        for s in scored
-                        if not s.correct
-                    ],
-                )
-            ).rowcount
-            if changed < len(scored):  # the first round of a week or month, or one closing late
-                async with conn.execute(
-                    _ELSEWHERE, (json.dumps([s.answer.player_id for s in scored]), week, month)
-                ) as cur:
-                    off = {pid: (w, m) for pid, w, m in await cur.fetchall()}
-                await self._score_elsewhere(
-                    conn, community_id, [s for s in scored if s.answer.player_id in off], off, week, month
-                )
-            for period in sorted(elsewhere):
-                await conn.executemany(
-                    _SCORE, [(community_id, period, s.answer.player_id, s.total) for s in right]
-                )
-                await conn.executemany(
-                    _SCORE_WRONG,
-                    [(community_id, period, s.answer.player_id) for s in scored if not s.correct],
-                )
+            await write_totals(conn, community_id, scored, periods)
             return True
-
-    @staticmethod
-    async def _score_elsewhere(
-        conn: aiosqlite.Connection,
-        community_id: int,
-        scored: Sequence[ScoredAnswer],
-        current: dict[int, tuple[str, str]],
-        week: str,
-        month: str,
-    ) -> None:
-        """Players whose live week or month is not the round's: all-time, then each period on its own.
-
-        At the start of a week this is every player of the round, so each statement gets one executemany."""
-        batches: dict[str, list[tuple[object, ...]]] = defaultdict(list)
-        for s in scored:
-            pid, points, right = s.answer.player_id, s.total, int(s.correct)
-            batches[_ALL_TIME].append((points, right, s.points.streak_after, pid))
-            live_week, live_month = current[pid]
-            for key, now, same, new in (
-                (week, live_week, _WEEK_SAME, _WEEK_NEW),
-                (month, live_month, _MONTH_SAME, _MONTH_NEW),
-            ):
-                if not key:
-                    continue
-                if key == now:
-                    batches[same].append((points, right, pid))
-                elif key > now:  # '' (none yet) sorts first; the keys sort by time
-                    batches[new].append((points, right, pid, key))
-                elif right:  # a round of a week or month the player has moved past
-                    batches[_SCORE].append((community_id, key, pid, points))
-                else:
-                    batches[_SCORE_WRONG].append((community_id, key, pid))
-        for sql in (_ALL_TIME, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW, _SCORE, _SCORE_WRONG):
-            if batches[sql]:
-                await conn.executemany(sql, batches[sql])
 
     async def round_results(self, round_id: int) -> list[ResultRow]:
         """A closed round's scored answers, fastest first."""
