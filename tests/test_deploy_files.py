@@ -40,6 +40,7 @@ SCOPES = {
     "reactions_get": "reactions:read",
     "users_info": "users:read",
     "conversations_history": "channels:history",
+    "conversations_replies": "channels:history",
 }
 
 

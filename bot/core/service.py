@@ -280,10 +280,16 @@ class QuizService:
 
     async def _reveal(self, rnd: Round, channel: ChannelRecord, rows: list[ResultRow] | None = None) -> None:
         assert rnd.message_ref is not None and rnd.posted_at is not None
+        after_restart = rows is None
         if rows is None:  # after a restart: what was stored at close
             rows = await self.store.round_results(rnd.id)
         view = RevealView(
-            rnd.id, rnd.question, self.stage_name(rnd.question.stage), rnd.posted_at, tuple(rows)
+            rnd.id,
+            rnd.question,
+            self.stage_name(rnd.question.stage),
+            rnd.posted_at,
+            tuple(rows),
+            after_restart,
         )
         await self.chat.post_reveal(self.ref(channel), rnd.message_ref, view)
         await self.store.mark_revealed(rnd.id)

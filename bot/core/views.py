@@ -37,6 +37,9 @@ class RevealView:
     stage_name: str
     posted_at: float
     results: tuple[ResultRow, ...]
+    # True after a restart found the round closed but its reveal not recorded: an earlier run may have
+    # posted it just before stopping, so an adapter that can look for it does, instead of posting twice.
+    maybe_posted: bool = False
 
     @property
     def tally(self) -> tuple[int, ...]:

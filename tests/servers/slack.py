@@ -30,6 +30,7 @@ Extras beyond the core interface: `channels=` and `api_app_id=` constructor argu
 message_ts=)`, `wait_for(predicate)`, `request_refresh()` (Slack's "disconnect" message), `envelopes`
 (everything sent over the socket), `response_urls` (what each response_url was issued for),
 chat.delete, conversations.history (newest first, with `metadata` only given include_all_metadata),
+conversations.replies (a thread, parent first),
 `fail_after_next` (the call takes effect, then the reply is an error: a retry would post twice) and
 `drop_next` (no reply at all: the connection closes, before or after the call takes effect). Close the Socket Mode handler before `stop()`, or the client keeps reconnecting.
 """
@@ -147,6 +148,7 @@ class SlackTestServer:
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
         }
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -824,6 +826,30 @@ class SlackTestServer:
                 out.pop("metadata", None)
             messages.append(out)
         more = start + limit < len(top)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""},
+        }
+
+    def _conversations_replies(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """A thread, parent first, then its replies oldest first (metadata only with include_all_metadata)."""
+        channel = self._channel(args.get("channel"))
+        ts = str(args.get("ts") or "")
+        if self._find_message(channel, ts) is None:
+            raise SlackApiFailure("thread_not_found")
+        limit = max(1, min(1000, int(args.get("limit") or 100)))
+        with_metadata = _truthy(args.get("include_all_metadata", False))
+        thread = [m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
+        start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
+        page = thread[start : start + limit]
+        messages = []
+        for m in page:
+            out = self._public_message(m)
+            if not with_metadata:
+                out.pop("metadata", None)
+            messages.append(out)
+        more = start + limit < len(thread)
         return {
             "messages": messages,
             "has_more": more,

@@ -76,14 +76,14 @@ class SlackChat:
             or [AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
         )
 
-    async def _post(self, channel: str, what: str, **fields: Any) -> str:
+    async def _post(self, channel: str, what: str, marker: str | None = None, **fields: Any) -> str:
         """chat.postMessage, retried after 5xx, transient errors and lost connections without posting twice.
 
         Each post carries a marker in its metadata; before a retry the channel's latest messages are read
         (conversations.history) and an earlier attempt that did land is used instead of posting again.
         When that cannot be checked, only a connection that was refused (nothing sent) is retried.
         """
-        marker = uuid.uuid4().hex
+        marker = marker or uuid.uuid4().hex
         metadata = {"event_type": POST_EVENT, "event_payload": {"post": marker}}
         for delay in (*self.retry_delays, None):
             try:
@@ -157,15 +157,43 @@ class SlackChat:
 
     async def post_reveal(self, where: ChannelRef, ref: str, view: RevealView) -> None:
         channel, ts = split_ref(ref)
+        what, marker = f"the reveal of {view.round_id}", f"reveal-{view.round_id}"
+        if view.maybe_posted and await self._in_thread(channel, ts, marker, what):
+            log.info("%s: posted before the restart; not posting again", what)
+            return
         text, blocks = render.reveal(view)
         await self._post(
             channel,
-            f"the reveal of {view.round_id}",
+            what,
+            marker,
             thread_ts=ts,
             reply_broadcast=True,
             text=text,
             blocks=blocks,
         )
+
+    async def _in_thread(self, channel: str, ts: str, marker: str, what: str) -> bool:
+        """Whether the thread of `ts` holds our post carrying `marker` (conversations.replies). When the
+        thread cannot be read, False: a reveal shown twice is better than none."""
+        cursor = None
+        try:
+            while True:
+                data = await self.client.conversations_replies(
+                    channel=channel, ts=ts, limit=200, include_all_metadata=True, cursor=cursor
+                )
+                for message in data.get("messages") or []:
+                    payload = (message.get("metadata") or {}).get("event_payload") or {}
+                    if payload.get("post") == marker:
+                        return True
+                cursor = (data.get("response_metadata") or {}).get("next_cursor")
+                if not data.get("has_more") or not cursor:
+                    return False
+        except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            detail = _failure(exc)[1] if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning(
+                "%s: cannot read the thread to see whether it was posted (%s); posting it", what, detail
+            )
+            return False
 
     async def read_answers(self, where: ChannelRef, ref: str, options: int) -> Sequence[tuple[str, str, int]]:
         channel, ts = split_ref(ref)
