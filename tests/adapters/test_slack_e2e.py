@@ -109,52 +109,6 @@ async def test_restart_reads_reactions_back_and_reveals_once(slack: SlackTestSer
     assert len([m for m in slack.messages[CHANNEL] if m.get("thread_ts")]) == 1
 
 
-def _round_state(db: Path) -> str:
-    with sqlite3.connect(db) as conn:
-        (state,) = conn.execute("SELECT state FROM rounds WHERE id = 1").fetchone()
-    conn.close()
-    return str(state)
-
-
-def _reopen_reveal(db: Path) -> None:
-    """As if the bot had died between posting the reveal and recording that it did."""
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE rounds SET state = 'closed' WHERE id = 1")
-    conn.close()
-
-
-async def test_a_reveal_posted_just_before_a_crash_is_not_posted_again(
-    slack: SlackTestServer, tmp_path: Path
-) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db) as bot:
-        await slash(slack, "/quiz", "now training")
-        (msg,) = await slack.wait_for_messages(CHANNEL, 1)
-        await slack.add_reaction(CHANNEL, msg["ts"], "U1", OPTION_EMOJI[0])
-        assert bot.app is not None
-        await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 1)
-        await bot.app.service.close_round(1)
-        await slack.wait_for_messages(CHANNEL, 2)
-
-    def replies() -> list[dict[str, Any]]:
-        return [
-            m for m in slack.messages[CHANNEL] if m.get("thread_ts") == msg["ts"] and m["ts"] != msg["ts"]
-        ]
-
-    assert len(replies()) == 1
-    _reopen_reveal(db)
-    async with running_slack(slack, db):
-        await until(lambda: _round_state(db) == "revealed")
-    assert len(replies()) == 1  # found in the thread: recorded, not posted again
-    # A reveal that never landed is still posted after a restart.
-    slack.messages[CHANNEL] = [m for m in slack.messages[CHANNEL] if m not in replies()]
-    _reopen_reveal(db)
-    async with running_slack(slack, db):
-        await until(lambda: _round_state(db) == "revealed")
-    (reveal,) = replies()
-    assert "Answer to #1" in shown(reveal) and "(1 in all)" in shown(reveal)
-
-
 async def test_socket_reconnect_and_rate_limited_post(slack: SlackTestServer, tmp_path: Path) -> None:
     async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
         slack.rate_limit_next("chat.postMessage", retry_after=1)

@@ -17,6 +17,7 @@ from . import render
 
 log = logging.getLogger(__name__)
 PAGE = 100  # Discord's largest page of reaction users
+REVEAL_SCAN = 1000  # messages after a question looked through for its reveal after a restart (10 pages)
 RETRY_DELAYS = (0.5, 1.0, 2.0)  # our own retries of a create, on top of discord.py's
 RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})  # it already waited 1+3+5+7+9 s on these
 
@@ -81,14 +82,37 @@ class DiscordChat:
         reference = discord.MessageReference(
             message_id=int(message_ref), channel_id=int(where.channel), fail_if_not_exists=False
         )
-        # One nonce per question: a reveal repeated after a crash (posted, not yet marked) is not shown twice.
+        # One nonce per question: a reveal repeated after a crash (posted, not yet marked) is not shown twice
+        # while Discord remembers the nonce (minutes); after a longer stop, the channel is looked at first.
+        what = f"the reveal of {view.round_id}"
+        if view.maybe_posted and await self._replied(where, message_ref, what):
+            log.info("%s: posted before the restart; not posting again", what)
+            return
         await self._send(
             where,
-            f"the reveal of {view.round_id}",
+            what,
             f"r{message_ref}",
             embed=render.reveal(view),
             reference=reference,
         )
+
+    async def _replied(self, where: ChannelRef, message_ref: str, what: str) -> bool:
+        """Whether one of the REVEAL_SCAN messages after the question is our reply to it. When the channel
+        cannot be read, False: a reveal shown twice is better than none."""
+        me = self.client.user.id if self.client.user else None
+        question = int(message_ref)
+        try:
+            async for message in self._channel(where).history(
+                after=discord.Object(id=question), limit=REVEAL_SCAN, oldest_first=True
+            ):
+                ref = message.reference
+                if message.author.id == me and ref is not None and ref.message_id == question:
+                    return True
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning(
+                "%s: cannot read the channel to see whether it was posted (%s); posting it", what, exc
+            )
+        return False
 
     async def read_answers(
         self, where: ChannelRef, message_ref: str, options: int
