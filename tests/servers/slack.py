@@ -811,26 +811,12 @@ class SlackTestServer:
     def _conversations_history(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
         limit = max(1, min(999, int(args.get("limit") or 100)))
-        with_metadata = _truthy(args.get("include_all_metadata", False))
         top = [  # the channel's own messages and thread replies also sent to the channel, newest first
             m
             for m in reversed(self.messages.get(channel, []))
             if not m.get("thread_ts") or m.get("thread_ts") == m["ts"] or m.get("reply_broadcast")
         ]
-        start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
-        page = top[start : start + limit]
-        messages = []
-        for m in page:
-            out = self._public_message(m)
-            if not with_metadata:
-                out.pop("metadata", None)
-            messages.append(out)
-        more = start + limit < len(top)
-        return {
-            "messages": messages,
-            "has_more": more,
-            "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""},
-        }
+        return self._page(top, args, limit)
 
     def _conversations_replies(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         """A thread, parent first, then its replies oldest first (metadata only with include_all_metadata)."""
@@ -839,17 +825,20 @@ class SlackTestServer:
         if self._find_message(channel, ts) is None:
             raise SlackApiFailure("thread_not_found")
         limit = max(1, min(1000, int(args.get("limit") or 100)))
-        with_metadata = _truthy(args.get("include_all_metadata", False))
         thread = [m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
+        return self._page(thread, args, limit)
+
+    def _page(self, found: list[dict[str, Any]], args: dict[str, Any], limit: int) -> dict[str, Any]:
+        """One page of `found` from the request's cursor; metadata only with include_all_metadata."""
+        with_metadata = _truthy(args.get("include_all_metadata", False))
         start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
-        page = thread[start : start + limit]
         messages = []
-        for m in page:
+        for m in found[start : start + limit]:
             out = self._public_message(m)
             if not with_metadata:
                 out.pop("metadata", None)
             messages.append(out)
-        more = start + limit < len(thread)
+        more = start + limit < len(found)
         return {
             "messages": messages,
             "has_more": more,
