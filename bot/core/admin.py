@@ -8,7 +8,7 @@ import zoneinfo
 from datetime import UTC, datetime
 
 from .boards import find_competition, leaderboard
-from .config import ChannelConfig, apply_setting, check_window, parse_duration
+from .config import MAX_DURATION, ChannelConfig, apply_setting, check_window, parse_duration
 from .errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, quoted
 from .periods import Period
 from .ports import Timetable
@@ -16,7 +16,6 @@ from .records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecor
 from .service import QuizService
 
 _NAME = re.compile(r"^[^\W_](?:[^\W_]|[ .'-]){0,39}$")  # letters and digits of any script; no '_' (Markdown)
-_LONGEST_END = 3660 * 86400  # as durations: about ten years
 
 
 def require_admin(admin: bool) -> None:
@@ -64,7 +63,7 @@ def parse_end(text: str, now: float) -> float:
         end = when.astimezone(UTC).timestamp()
     except (OverflowError, ValueError):
         end = float("inf")
-    if end - now > _LONGEST_END:
+    if end - now > MAX_DURATION:  # as far as a duration may reach
         raise InvalidInputError(f"{quoted(text)} is too far away; a competition ends within ten years")
     return end
 
