@@ -62,10 +62,14 @@ def score_round(
     scored = []
     right = question.answer_index
     score = scorer(difficulty=question.difficulty, window=window, rules=rules)
+    miss = score(False, 0.0, 0)  # what any wrong answer earns: it depends on neither time nor streak
     for a in sorted(answers, key=_FASTEST_FIRST):  # runs per answer at close: locals, no attribute chains
         option = a.option
         if 0 <= option < options:
             tally[option] += 1
-        points = score(option == right, a.at - posted_at, a.streak_before)
-        scored.append(ScoredAnswer(a, option == right, points, points.total))
+        if option == right:
+            points = score(True, a.at - posted_at, a.streak_before)
+            scored.append(ScoredAnswer(a, True, points, points.total))
+        else:
+            scored.append(ScoredAnswer(a, False, miss, miss.total))
     return RoundResult(question.answer_index, tuple(tally), tuple(scored))

@@ -38,7 +38,8 @@ def scorer(
     *, difficulty: Difficulty, window: float, rules: ScoringRules
 ) -> Callable[[bool, float, int], Points]:
     """The rules of one round as a function of (correct, elapsed, streak_before): what is the same for every
-    answer is looked up once, since a round's close scores each of its answers."""
+    answer is looked up once, since a round's close scores each of its answers. A wrong answer's Points
+    depend on neither elapsed nor streak_before (score_round asks for them once per round)."""
     base = rules.base(difficulty)
     cap, step, bonus = rules.streak_cap, rules.streak_step, rules.speed_bonus
 

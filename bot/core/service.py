@@ -259,9 +259,8 @@ class QuizService:
                 rules = rnd.scoring or channel.config.scoring  # as posted; older rounds: the channel's
                 result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, rules)
                 periods = period_keys(rnd.posted_at) + [
-                    f"competition:{c.id}"
-                    for c in await self.store.competitions(channel.community_id)
-                    if c.starts_at <= rnd.posted_at < c.ends_at and c.finished_at is None
+                    f"competition:{c}"
+                    for c in await self.store.competitions_running(channel.community_id, rnd.posted_at)
                 ]
                 await self.store.finish_round(rnd.id, channel.community_id, self.clock(), result, periods)
             except BaseException:

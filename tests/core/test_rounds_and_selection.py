@@ -17,6 +17,7 @@ from bot.core.errors import (
 )
 from bot.core.results import StoredAnswer, score_round
 from bot.core.rounds import Outcome, Round, RoundState
+from bot.core.scoring import score_answer
 from bot.core.selection import Asked, choose_question
 
 
@@ -79,6 +80,36 @@ def test_score_round_tallies_and_orders_winners_fastest_first(mini_bank: Bank) -
     assert (cy.points.total, ann.points.total) == (10 + 9 + 4, 10 + 5 + 0)
     bo = next(s for s in result.scored if s.answer.name == "Bo")
     assert (bo.correct, bo.points.total, bo.points.streak_after) == (False, 0, 0)
+
+
+def test_score_round_scores_each_answer_as_the_rules_do_alone(mini_bank: Bank) -> None:
+    """The round's scoring (rules looked up once, a wrong answer's points computed once) equals scoring each
+    answer on its own, whatever the options, times, streaks and rules."""
+    rng = random.Random(5)
+    q = mini_bank.questions["t-eda-1"]
+    for _ in range(20):
+        rules = ScoringRules(
+            speed_bonus=rng.randrange(0, 20), streak_step=rng.randrange(0, 5), streak_cap=rng.randrange(0, 30)
+        )
+        answers = [
+            StoredAnswer(
+                p, f"u{p}", f"P{p}", rng.randrange(-1, 4), 1000.0 + rng.uniform(-5, 70), rng.randrange(9)
+            )
+            for p in range(50)
+        ]
+        result = score_round(q, answers, 1000.0, 60, rules)
+        assert sorted(s.answer for s in result.scored) == sorted(answers)
+        for s in result.scored:
+            a = s.answer
+            alone = score_answer(
+                correct=a.option == q.answer_index,
+                difficulty=q.difficulty,
+                elapsed=a.at - 1000.0,
+                window=60,
+                streak_before=a.streak_before,
+                rules=rules,
+            )
+            assert (s.correct, s.points, s.total) == (a.option == q.answer_index, alone, alone.total)
 
 
 def test_no_repeat_until_the_pool_is_used_up(mini_bank: Bank) -> None:

@@ -147,3 +147,19 @@ async def test_writer_keeps_the_latest_name_of_a_known_player(store: SqliteStore
     assert names == {"u1": "Ann", "u2": "Bob"}
     assert {a.player: a.option for a in await store.round_answers(rid)} == {"u1": 1, "u2": 2}
     await writer.close()
+
+
+async def test_a_round_counts_for_the_competitions_running_when_it_was_posted(store: SqliteStore) -> None:
+    """Started at or before the post, ending after it, not finished early, of the same community."""
+    g1 = await store.community("test", "g1")
+    g2 = await store.community("test", "g2")
+    running = await store.create_competition(g1, None, "Running", 1000.0, 2000.0)
+    starts_then = await store.create_competition(g1, None, "Starts then", 1500.0, 2500.0)
+    ends_then = await store.create_competition(g1, None, "Ends then", 500.0, 1500.0)
+    await store.create_competition(g1, None, "Later", 1600.0, 2600.0)
+    stopped = await store.create_competition(g1, None, "Stopped", 1000.0, 3000.0)
+    await store.create_competition(g2, None, "Elsewhere", 1000.0, 2000.0)
+    assert await store.finish_competition(stopped, 1400.0)
+    assert await store.competitions_running(g1, 1500.0) == [running, starts_then]
+    assert await store.competitions_running(g1, 999.0) == [ends_then]
+    assert await store.competitions_running(g1, 499.0) == []
