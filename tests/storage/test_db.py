@@ -70,3 +70,22 @@ async def test_a_failed_transaction_leaves_nothing(db_path: Path) -> None:
             await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
     assert await db.scalar("SELECT count(*) FROM communities") == 0
     await db.close()
+
+
+async def test_a_transaction_not_waited_onto_the_disk_leaves_the_next_ones_durable(db_path: Path) -> None:
+    """durable=False commits without an fsync (synchronous NORMAL) for that transaction only, failed or not:
+    every other commit still waits for the disk (FULL)."""
+    db = await Database.open(db_path)
+    assert await db.scalar("PRAGMA synchronous") == 2  # FULL
+    seen: list[int] = []
+    async with db.transaction(durable=False) as conn:
+        seen.append(await db.scalar("PRAGMA synchronous"))
+        await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+    assert seen == [1]  # NORMAL
+    assert await db.scalar("PRAGMA synchronous") == 2
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction(durable=False) as conn:
+            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+    assert await db.scalar("PRAGMA synchronous") == 2
+    assert await db.scalar("SELECT count(*) FROM communities") == 1
+    await db.close()
