@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from .bank_schema import Question
 from .config import ScoringRules
-from .scoring import Points, scorer
+from .scoring import scorer
 
 
 class StoredAnswer(NamedTuple):
@@ -24,12 +24,17 @@ class StoredAnswer(NamedTuple):
 
 
 class ScoredAnswer(NamedTuple):
-    """An answer with what it earned (`total` is `points.total`, summed once: it is read per answer)."""
+    """An answer with what it earned. Its first six fields are a ResultRow's, so the reveal shows it as one;
+    the last two are what storage needs. A close makes one per answer: one flat tuple, nothing nested."""
 
-    answer: StoredAnswer
+    player: str
+    name: str
+    option: int
+    at: float
     correct: bool
-    points: Points
-    total: int
+    points: int  # all the points for the answer
+    player_id: int
+    streak_after: int
 
 
 _FASTEST_FIRST = itemgetter(4, 0)  # StoredAnswer (at, player_id)
@@ -63,13 +68,15 @@ def score_round(
     right = question.answer_index
     score = scorer(difficulty=question.difficulty, window=window, rules=rules)
     miss = score(False, 0.0, 0)  # what any wrong answer earns: it depends on neither time nor streak
-    for a in sorted(answers, key=_FASTEST_FIRST):  # runs per answer at close: locals, no attribute chains
-        option = a.option
+    miss_points, miss_after = miss.total, miss.streak_after
+    for player_id, player, name, option, at, streak in sorted(answers, key=_FASTEST_FIRST):
         if 0 <= option < options:
             tally[option] += 1
         if option == right:
-            points = score(True, a.at - posted_at, a.streak_before)
-            scored.append(ScoredAnswer(a, True, points, points.total))
+            points = score(True, at - posted_at, streak)
+            scored.append(
+                ScoredAnswer(player, name, option, at, True, points.total, player_id, points.streak_after)
+            )
         else:
-            scored.append(ScoredAnswer(a, False, miss, miss.total))
+            scored.append(ScoredAnswer(player, name, option, at, False, miss_points, player_id, miss_after))
     return RoundResult(question.answer_index, tuple(tally), tuple(scored))

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .bank import Bank
@@ -16,7 +16,7 @@ from .lookup import Lookup
 from .periods import period_keys
 from .ports import AnswerSink, Chat, PostError, Store
 from .records import AnswerWrite, ChannelRecord, ResultRow, ScheduleRecord
-from .results import score_round
+from .results import ScoredAnswer, score_round
 from .rounds import Outcome, Round, RoundState
 from .selection import choose_question
 from .views import ChannelRef, LookupHit, QuestionView, RevealView
@@ -266,18 +266,16 @@ class QuizService:
             except BaseException:
                 self._live.pop(rnd.message_ref, None)
                 raise
-        rows = [  # the reveal from what was just scored and stored: no second read of the answers
-            ResultRow(a.player, a.name, a.option, a.at, correct, total)
-            for a, correct, _, total in result.scored
-        ]
-        try:
-            await self._reveal(rnd, channel, rows)
+        try:  # the reveal shows what was just scored and stored: no second read of the answers
+            await self._reveal(rnd, channel, result.scored)
         finally:
             # Only now: until the reveal, a late mark meets the closed round and is refused by name.
             self._live.pop(rnd.message_ref, None)
         return True
 
-    async def _reveal(self, rnd: Round, channel: ChannelRecord, rows: list[ResultRow] | None = None) -> None:
+    async def _reveal(
+        self, rnd: Round, channel: ChannelRecord, rows: Sequence[ResultRow | ScoredAnswer] | None = None
+    ) -> None:
         assert rnd.message_ref is not None and rnd.posted_at is not None
         after_restart = rows is None
         if rows is None:  # after a restart: what was stored at close

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .bank_schema import GlossaryEntry, Question
 from .ranking import Standing
 from .records import ResultRow
+from .results import ScoredAnswer
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class RevealView:
     question: Question
     stage_name: str
     posted_at: float
-    results: tuple[ResultRow, ...]
+    results: tuple[ResultRow | ScoredAnswer, ...]  # as stored (after a restart), or as just scored
     # True after a restart found the round closed but its reveal not recorded: an earlier run may have
     # posted it just before stopping, so an adapter that can look for it does, instead of posting twice.
     maybe_posted: bool = False
@@ -51,7 +52,7 @@ class RevealView:
         return tuple(counts)
 
     @property
-    def winners(self) -> list[ResultRow]:
+    def winners(self) -> list[ResultRow | ScoredAnswer]:
         """Correct answers, fastest first."""
         return sorted((r for r in self.results if r.correct), key=lambda r: (r.at, r.player))
 

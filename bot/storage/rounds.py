@@ -15,7 +15,7 @@ from ..core.selection import Asked
 from .db import Database
 from .totals import write_totals
 
-_PLAYER_ID = attrgetter("answer.player_id")
+_PLAYER_ID = attrgetter("player_id")
 
 
 class RoundRepo:
@@ -152,7 +152,7 @@ class RoundRepo:
             await conn.execute("UPDATE answers SET correct = 0, points = 0 WHERE round_id = ?", (round_id,))
             await conn.executemany(
                 "UPDATE answers SET correct = 1, points = ? WHERE round_id = ? AND player_id = ?",
-                [(s.total, round_id, s.answer.player_id) for s in right],
+                [(s.points, round_id, s.player_id) for s in right],
             )
             await write_totals(conn, community_id, scored, periods)
             return True

@@ -80,28 +80,26 @@ async def write_totals(
     changed = (
         await conn.executemany(
             _LIVE_RIGHT,
-            [(s.total, s.points.streak_after, s.answer.player_id, week, month) for s in right],
+            [(s.points, s.streak_after, s.player_id, week, month) for s in right],
         )
     ).rowcount
     wrong: dict[int, list[int]] = defaultdict(list)  # streak after -> player ids
     for s in scored:
         if not s.correct:
-            wrong[s.points.streak_after].append(s.answer.player_id)
+            wrong[s.streak_after].append(s.player_id)
     for streak, ids in wrong.items():
         changed += (await conn.execute(_LIVE_WRONG, (streak, json.dumps(ids), week, month))).rowcount
     if changed < len(scored):  # the first round of a week or month, or one closing late
-        async with conn.execute(
-            _ELSEWHERE, (json.dumps([s.answer.player_id for s in scored]), week, month)
-        ) as cur:
+        async with conn.execute(_ELSEWHERE, (json.dumps([s.player_id for s in scored]), week, month)) as cur:
             off = {pid: (w, m) for pid, w, m in await cur.fetchall()}
         await _score_elsewhere(
-            conn, community_id, [s for s in scored if s.answer.player_id in off], off, week, month
+            conn, community_id, [s for s in scored if s.player_id in off], off, week, month
         )
     for period in sorted(elsewhere):
-        await conn.executemany(_SCORE, [(community_id, period, s.answer.player_id, s.total) for s in right])
+        await conn.executemany(_SCORE, [(community_id, period, s.player_id, s.points) for s in right])
         await conn.executemany(
             _SCORE_WRONG,
-            [(community_id, period, s.answer.player_id) for s in scored if not s.correct],
+            [(community_id, period, s.player_id) for s in scored if not s.correct],
         )
 
 
@@ -118,8 +116,8 @@ async def _score_elsewhere(
     At the start of a week this is every player of the round, so each statement gets one executemany."""
     batches: dict[str, list[tuple[object, ...]]] = defaultdict(list)
     for s in scored:
-        pid, points, right = s.answer.player_id, s.total, int(s.correct)
-        batches[_ALL_TIME].append((points, right, s.points.streak_after, pid))
+        pid, points, right = s.player_id, s.points, int(s.correct)
+        batches[_ALL_TIME].append((points, right, s.streak_after, pid))
         live_week, live_month = current[pid]
         for key, now, same, new in (
             (week, live_week, _WEEK_SAME, _WEEK_NEW),

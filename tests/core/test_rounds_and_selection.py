@@ -75,11 +75,12 @@ def test_score_round_tallies_and_orders_winners_fastest_first(mini_bank: Bank) -
     ]
     result = score_round(q, answers, 1000.0, 60, ScoringRules())
     assert result.tally == (1, 2, 0)
-    assert [s.answer.name for s in result.winners] == ["Cy", "Ann"]
+    assert [s.name for s in result.winners] == ["Cy", "Ann"]
     cy, ann = result.winners
-    assert (cy.points.total, ann.points.total) == (10 + 9 + 4, 10 + 5 + 0)
-    bo = next(s for s in result.scored if s.answer.name == "Bo")
-    assert (bo.correct, bo.points.total, bo.points.streak_after) == (False, 0, 0)
+    assert (cy.points, ann.points) == (10 + 9 + 4, 10 + 5 + 0)
+    assert (cy.streak_after, ann.streak_after) == (3, 1)
+    bo = next(s for s in result.scored if s.name == "Bo")
+    assert (bo.correct, bo.points, bo.streak_after) == (False, 0, 0)
 
 
 def test_score_round_scores_each_answer_as_the_rules_do_alone(mini_bank: Bank) -> None:
@@ -98,9 +99,11 @@ def test_score_round_scores_each_answer_as_the_rules_do_alone(mini_bank: Bank) -
             for p in range(50)
         ]
         result = score_round(q, answers, 1000.0, 60, rules)
-        assert sorted(s.answer for s in result.scored) == sorted(answers)
+        by_id = {a.player_id: a for a in answers}
+        assert sorted(s.player_id for s in result.scored) == sorted(by_id)
         for s in result.scored:
-            a = s.answer
+            a = by_id[s.player_id]
+            assert (s.player, s.name, s.option, s.at) == (a.player, a.name, a.option, a.at)
             alone = score_answer(
                 correct=a.option == q.answer_index,
                 difficulty=q.difficulty,
@@ -109,7 +112,11 @@ def test_score_round_scores_each_answer_as_the_rules_do_alone(mini_bank: Bank) -
                 streak_before=a.streak_before,
                 rules=rules,
             )
-            assert (s.correct, s.points, s.total) == (a.option == q.answer_index, alone, alone.total)
+            assert (s.correct, s.points, s.streak_after) == (
+                a.option == q.answer_index,
+                alone.total,
+                alone.streak_after,
+            )
 
 
 def test_no_repeat_until_the_pool_is_used_up(mini_bank: Bank) -> None:
