@@ -128,26 +128,38 @@ class Database:
         return int(row[0]) if row and row[0] is not None else 0
 
     @asynccontextmanager
-    async def transaction(self, *, durable: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, *, durable: bool = True, checked: bool = True
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """Serialise writers on the shared connection and commit or roll back as a unit.
 
         `durable=False` commits without waiting for the disk (no fsync): the change survives the bot's own
         crash but may be lost with the machine's power, and the next durable commit makes it durable too.
-        Only for what a restart can find out again by itself."""
+        Only for what a restart can find out again by itself.
+
+        `checked=False` skips the foreign-key checks of this transaction's rows, for a writer that refers only
+        to rows it knows exist (rounds and players are never deleted). Every other transaction is checked."""
+        conn = self.conn
         async with self._lock:
-            if not durable:
-                await self.conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                # Set outside the transaction (SQLite ignores both inside one) and set back after it.
+                if not durable:
+                    await conn.execute("PRAGMA synchronous = NORMAL")
+                if not checked:
+                    await conn.execute("PRAGMA foreign_keys = OFF")
+                await conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self.conn
+                    yield conn
+                    await conn.execute("COMMIT")
                 except BaseException:
-                    await self.conn.execute("ROLLBACK")
+                    if conn.in_transaction:  # a failed COMMIT can leave it open too
+                        await conn.execute("ROLLBACK")
                     raise
-                await self.conn.execute("COMMIT")
             finally:
                 if not durable:
-                    await self.conn.execute("PRAGMA synchronous = FULL")
+                    await conn.execute("PRAGMA synchronous = FULL")
+                if not checked:
+                    await conn.execute("PRAGMA foreign_keys = ON")
 
     async def close(self) -> None:
         """Close the connection."""

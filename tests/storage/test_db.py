@@ -89,3 +89,41 @@ async def test_a_transaction_not_waited_onto_the_disk_leaves_the_next_ones_durab
     assert await db.scalar("PRAGMA synchronous") == 2
     assert await db.scalar("SELECT count(*) FROM communities") == 1
     await db.close()
+
+
+async def test_an_unchecked_transaction_leaves_the_next_ones_checked(db_path: Path) -> None:
+    """checked=False (the answer writer's) skips foreign-key checks for that transaction only, failed or not."""
+    db = await Database.open(db_path)
+    orphan = "INSERT INTO players (community_id, external_id) VALUES (999, 'u1')"  # no community 999
+    seen: list[int] = []
+    async with db.transaction(checked=False) as conn:
+        seen.append(await db.scalar("PRAGMA foreign_keys"))
+        await conn.execute(orphan)
+    assert seen == [0]
+    assert await db.scalar("PRAGMA foreign_keys") == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction(checked=False) as conn:
+            await conn.execute(orphan)  # the same player again: a unique key, still enforced
+    assert await db.scalar("PRAGMA foreign_keys") == 1
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO players (community_id, external_id) VALUES (998, 'u2')")
+    await db.close()
+
+
+async def test_a_failed_commit_is_rolled_back_and_the_next_transaction_works(db_path: Path) -> None:
+    """A COMMIT can fail and leave the transaction open (here: a deferred foreign-key check); it is rolled
+    back, so nothing of it is stored and the connection is not stuck inside it."""
+    db = await Database.open(db_path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            async with db.transaction() as conn:
+                await conn.execute("PRAGMA defer_foreign_keys = ON")  # the orphan is refused at COMMIT
+                await conn.execute("INSERT INTO players (community_id, external_id) VALUES (999, 'u1')")
+        assert not db.conn.in_transaction
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+        assert await db.scalar("SELECT count(*) FROM players") == 0
+        assert await db.scalar("SELECT count(*) FROM communities") == 1
+    finally:
+        await db.close()
