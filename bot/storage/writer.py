@@ -93,7 +93,10 @@ class AnswerWriter:
         new = [(*key, name) for key, name in names.items()]
         learned: dict[PlayerKey, tuple[int, str]] = {}
         try:
-            async with self._db.transaction() as conn:
+            # Unchecked: each answer refers to its round (created before it was posted) and to a player row
+            # stored in this transaction or an earlier one; neither is ever deleted. The checks were a fifth
+            # of the insert's time (bench: raw executemany with and without them).
+            async with self._db.transaction(checked=False) as conn:
                 if new:
                     await conn.executemany(_UPSERT_PLAYER, new)
                     learned = await self._player_ids(conn, new)
