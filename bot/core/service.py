@@ -255,13 +255,13 @@ class QuizService:
                 if live.timer is not None and live.timer is not asyncio.current_task():
                     live.timer.cancel()
                 await self._writer.flush()  # every answer is durable before the round is scored
-                answers = await self.store.round_answers(rnd.id)
+                answers, competitions = await asyncio.gather(  # both reads in one trip to the database
+                    self.store.round_answers(rnd.id),
+                    self.store.competitions_running(channel.community_id, rnd.posted_at),
+                )
                 rules = rnd.scoring or channel.config.scoring  # as posted; older rounds: the channel's
                 result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, rules)
-                periods = period_keys(rnd.posted_at) + [
-                    f"competition:{c}"
-                    for c in await self.store.competitions_running(channel.community_id, rnd.posted_at)
-                ]
+                periods = period_keys(rnd.posted_at) + [f"competition:{c}" for c in competitions]
                 await self.store.finish_round(rnd.id, channel.community_id, self.clock(), result, periods)
             except BaseException:
                 self._live.pop(rnd.message_ref, None)
