@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .bank_schema import Question
 from .config import ScoringRules
@@ -38,6 +39,15 @@ class ScoredAnswer(NamedTuple):
 
 
 _FASTEST_FIRST = itemgetter(4, 0)  # StoredAnswer (at, player_id)
+# A named tuple built from one tuple of its fields by tuple.__new__ directly, in C: calling the class runs its
+# Python-level __new__, twice the cost, and a close builds a StoredAnswer and a ScoredAnswer per answer.
+_new_stored = cast("Callable[[Iterable[Any]], StoredAnswer]", partial(tuple.__new__, StoredAnswer))
+_new_scored = cast("Callable[[tuple[Any, ...]], ScoredAnswer]", partial(tuple.__new__, ScoredAnswer))
+
+
+def stored_answers(rows: Iterable[Any]) -> list[StoredAnswer]:
+    """StoredAnswers from rows read in StoredAnswer's field order."""
+    return list(map(_new_stored, rows))
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,8 @@ def score_round(
         if option == right:
             points = score(True, at - posted_at, streak)
             scored.append(
-                ScoredAnswer(player, name, option, at, True, points.total, player_id, points.streak_after)
+                _new_scored((player, name, option, at, True, points.total, player_id, points.streak_after))
             )
         else:
-            scored.append(ScoredAnswer(player, name, option, at, False, miss_points, player_id, miss_after))
+            scored.append(_new_scored((player, name, option, at, False, miss_points, player_id, miss_after)))
     return RoundResult(question.answer_index, tuple(tally), tuple(scored))

@@ -9,7 +9,7 @@ from operator import attrgetter
 from ..core.bank_schema import Question
 from ..core.config import ScoringRules
 from ..core.records import ResultRow, RoundRecord
-from ..core.results import RoundResult, StoredAnswer
+from ..core.results import RoundResult, StoredAnswer, stored_answers
 from ..core.rounds import Answer, RoundState
 from ..core.selection import Asked
 from .db import Database
@@ -125,7 +125,7 @@ class RoundRepo:
             "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
             (round_id,),
         )
-        return list(map(StoredAnswer._make, rows))
+        return stored_answers(rows)
 
     async def finish_round(
         self,

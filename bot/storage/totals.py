@@ -31,8 +31,8 @@ UPDATE players SET points = points + ?1, correct = correct + 1, answered = answe
     streak = ?2, best_streak = max(best_streak, ?2)
 WHERE id = ?3 AND week = ?4 AND month = ?5
 """
-# Wrong answers all leave the same streak (0), so they are one set-based statement per streak value: no
-# per-row parameters to bind (about half the time of an executemany of them, measured at 750 rows).
+# A round's wrong answers all leave the same streak (0), so they are one set-based statement: no per-row
+# parameters to bind (about half the time of an executemany of them, measured at 750 rows).
 _LIVE_WRONG = """
 UPDATE players SET answered = answered + 1, week_answered = week_answered + 1,
     month_answered = month_answered + 1, streak = ?1
@@ -83,12 +83,10 @@ async def write_totals(
             [(s.points, s.streak_after, s.player_id, week, month) for s in right],
         )
     ).rowcount
-    wrong: dict[int, list[int]] = defaultdict(list)  # streak after -> player ids
-    for s in scored:
-        if not s.correct:
-            wrong[s.streak_after].append(s.player_id)
-    for streak, ids in wrong.items():
-        changed += (await conn.execute(_LIVE_WRONG, (streak, json.dumps(ids), week, month))).rowcount
+    wrong = [s for s in scored if not s.correct]
+    if wrong:  # all leave the same streak: a wrong answer's points depend on neither time nor streak (scorer)
+        ids = json.dumps([s.player_id for s in wrong])
+        changed += (await conn.execute(_LIVE_WRONG, (wrong[0].streak_after, ids, week, month))).rowcount
     if changed < len(scored):  # the first round of a week or month, or one closing late
         async with conn.execute(_ELSEWHERE, (json.dumps([s.player_id for s in scored]), week, month)) as cur:
             off = {pid: (w, m) for pid, w, m in await cur.fetchall()}
