@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -148,22 +149,31 @@ class Database:
                 if not checked:
                     await conn.execute("PRAGMA foreign_keys = OFF")
                 await conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                    await conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:  # a failed COMMIT can leave it open too
-                        await conn.execute("ROLLBACK")
-                    raise
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                await _abandon(conn)
+                raise
             finally:
-                if not durable:
-                    await conn.execute("PRAGMA synchronous = FULL")
-                if not checked:
-                    await conn.execute("PRAGMA foreign_keys = ON")
+                with contextlib.suppress(ValueError):  # aiosqlite's "connection closed": nothing to restore
+                    if not durable:
+                        await conn.execute("PRAGMA synchronous = FULL")
+                    if not checked:
+                        await conn.execute("PRAGMA foreign_keys = ON")
 
     async def close(self) -> None:
         """Close the connection."""
         await self.conn.close()
+
+
+async def _abandon(conn: aiosqlite.Connection) -> None:
+    """After an error or a cancel inside transaction(): roll back whatever is still open. A cancelled BEGIN or
+    COMMIT still runs on aiosqlite's thread, so first wait for everything queued (one more statement runs after
+    them all); a COMMIT that went through is not rolled back. The caller sees its own error, not one from here."""
+    with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: the connection is closed
+        await conn.execute("SELECT 1")
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
 
 
 def _statements(sql: str) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -126,4 +128,37 @@ async def test_a_failed_commit_is_rolled_back_and_the_next_transaction_works(db_
         assert await db.scalar("SELECT count(*) FROM players") == 0
         assert await db.scalar("SELECT count(*) FROM communities") == 1
     finally:
+        await db.close()
+
+
+async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_nothing_open(db_path: Path) -> None:
+    """Another program (the other bot on the same file) holds the write lock; a batch waiting in BEGIN is
+    cancelled. aiosqlite still runs that BEGIN once the lock is free: it is rolled back, the relaxed settings come
+    back, and both programs can write again."""
+    db = await Database.open(db_path)
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.4, lambda: other.execute("COMMIT"))
+        release.start()
+
+        async def batch() -> None:
+            async with db.transaction(durable=False, checked=False) as conn:
+                await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', 'lost')")
+
+        task = asyncio.create_task(batch())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.join()
+        assert not db.conn.in_transaction
+        assert (await db.scalar("PRAGMA foreign_keys"), await db.scalar("PRAGMA synchronous")) == (1, 2)
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', 'kept')")
+        other.execute("BEGIN IMMEDIATE")  # the file's write lock is free again
+        other.execute("COMMIT")
+        assert [r[0] for r in other.execute("SELECT external_id FROM communities")] == ["kept"]
+    finally:
+        other.close()
         await db.close()
