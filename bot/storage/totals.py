@@ -95,10 +95,7 @@ async def write_totals(
         )
     for period in sorted(elsewhere):
         await conn.executemany(_SCORE, [(community_id, period, s.player_id, s.points) for s in right])
-        await conn.executemany(
-            _SCORE_WRONG,
-            [(community_id, period, s.player_id) for s in scored if not s.correct],
-        )
+        await conn.executemany(_SCORE_WRONG, [(community_id, period, s.player_id) for s in wrong])
 
 
 async def _score_elsewhere(
