@@ -44,6 +44,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._settings: tuple[bool, bool] | None = None  # (durable, checked) the connection is set to now
 
     @classmethod
     async def open(cls, path: str | Path, *, target_version: int = LATEST) -> Database:
@@ -101,6 +102,7 @@ class Database:
             # so a failed first migration leaves a valid file with no schema, not a 0-byte one.)
             await self.conn.execute("PRAGMA journal_mode = WAL")
         await self.conn.execute("PRAGMA synchronous = FULL")
+        self._settings = (True, True)
         if any(version < m[0] <= target_version for m in migrations()):
             await self._migrate(target_version)
 
@@ -139,27 +141,34 @@ class Database:
         Only for what a restart can find out again by itself.
 
         `checked=False` skips the foreign-key checks of this transaction's rows, for a writer that refers only
-        to rows it knows exist (rounds and players are never deleted). Every other transaction is checked."""
+        to rows it knows exist (rounds and players are never deleted). Every other transaction is checked.
+
+        Each transaction sets both in the same trip to the database thread as its BEGIN, when the one before
+        left them otherwise (SQLite ignores both inside a transaction): a close and its reveal's record, or a
+        run of the writer's batches, pay nothing for them."""
         conn = self.conn
         async with self._lock:
             try:
-                # Set outside the transaction (SQLite ignores both inside one) and set back after it.
-                if not durable:
-                    await conn.execute("PRAGMA synchronous = NORMAL")
-                if not checked:
-                    await conn.execute("PRAGMA foreign_keys = OFF")
-                await conn.execute("BEGIN IMMEDIATE")
+                wanted = (durable, checked)
+                if self._settings == wanted:
+                    await conn.execute("BEGIN IMMEDIATE")
+                else:
+                    if durable and checked:
+                        begin = _BEGIN_DURABLE_CHECKED
+                    elif durable:
+                        begin = _BEGIN_DURABLE_UNCHECKED
+                    elif checked:
+                        begin = _BEGIN_LAZY_CHECKED
+                    else:
+                        begin = _BEGIN_LAZY_UNCHECKED
+                    self._settings = None  # unknown until the script has run
+                    await conn.executescript(begin)
+                    self._settings = wanted
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:
                 await _abandon(conn)
                 raise
-            finally:
-                with contextlib.suppress(ValueError):  # aiosqlite's "connection closed": nothing to restore
-                    if not durable:
-                        await conn.execute("PRAGMA synchronous = FULL")
-                    if not checked:
-                        await conn.execute("PRAGMA foreign_keys = ON")
 
     async def close(self) -> None:
         """Close the connection."""
@@ -174,6 +183,13 @@ async def _abandon(conn: aiosqlite.Connection) -> None:
         await conn.execute("SELECT 1")
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
+
+
+# A transaction's settings and its BEGIN, one script each (see Database.transaction).
+_BEGIN_DURABLE_CHECKED = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE"
+_BEGIN_DURABLE_UNCHECKED = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE"
+_BEGIN_LAZY_CHECKED = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE"
+_BEGIN_LAZY_UNCHECKED = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE"
 
 
 def _statements(sql: str) -> list[str]:

@@ -74,43 +74,55 @@ async def test_a_failed_transaction_leaves_nothing(db_path: Path) -> None:
     await db.close()
 
 
-async def test_a_transaction_not_waited_onto_the_disk_leaves_the_next_ones_durable(db_path: Path) -> None:
-    """durable=False commits without an fsync (synchronous NORMAL) for that transaction only, failed or not:
-    every other commit still waits for the disk (FULL)."""
+async def _inside(db: Database, **kwargs: bool) -> tuple[int, int]:
+    """(synchronous, foreign_keys) as a transaction with these settings sees them."""
+    async with db.transaction(**kwargs):
+        return await db.scalar("PRAGMA synchronous"), await db.scalar("PRAGMA foreign_keys")
+
+
+async def test_each_transaction_runs_with_its_own_durability_whatever_ran_before(db_path: Path) -> None:
+    """durable=False commits without an fsync (synchronous NORMAL); every other transaction waits for the disk
+    (FULL), in any order and after a failed one: each sets what it needs with its BEGIN."""
     db = await Database.open(db_path)
-    assert await db.scalar("PRAGMA synchronous") == 2  # FULL
-    seen: list[int] = []
-    async with db.transaction(durable=False) as conn:
-        seen.append(await db.scalar("PRAGMA synchronous"))
-        await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
-    assert seen == [1]  # NORMAL
-    assert await db.scalar("PRAGMA synchronous") == 2
-    with pytest.raises(sqlite3.IntegrityError):
-        async with db.transaction(durable=False) as conn:
-            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
-    assert await db.scalar("PRAGMA synchronous") == 2
-    assert await db.scalar("SELECT count(*) FROM communities") == 1
-    await db.close()
+    try:
+        order = [True, False, False, True, True, False, True]
+        seen = [(await _inside(db, durable=d))[0] for d in order]
+        assert seen == [2 if d else 1 for d in order]  # FULL, NORMAL
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction(durable=False) as conn:
+                await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+                await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+        assert await _inside(db) == (2, 1)
+        assert await db.scalar("SELECT count(*) FROM communities") == 0
+    finally:
+        await db.close()
 
 
-async def test_an_unchecked_transaction_leaves_the_next_ones_checked(db_path: Path) -> None:
+async def test_each_transaction_is_checked_unless_it_says_otherwise(db_path: Path) -> None:
     """checked=False (the answer writer's) skips foreign-key checks for that transaction only, failed or not."""
     db = await Database.open(db_path)
     orphan = "INSERT INTO players (community_id, external_id) VALUES (999, 'u1')"  # no community 999
-    seen: list[int] = []
-    async with db.transaction(checked=False) as conn:
-        seen.append(await db.scalar("PRAGMA foreign_keys"))
-        await conn.execute(orphan)
-    assert seen == [0]
-    assert await db.scalar("PRAGMA foreign_keys") == 1
-    with pytest.raises(sqlite3.IntegrityError):
+    try:
         async with db.transaction(checked=False) as conn:
-            await conn.execute(orphan)  # the same player again: a unique key, still enforced
-    assert await db.scalar("PRAGMA foreign_keys") == 1
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO players (community_id, external_id) VALUES (998, 'u2')")
-    await db.close()
+            assert await db.scalar("PRAGMA foreign_keys") == 0
+            await conn.execute(orphan)
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO players (community_id, external_id) VALUES (998, 'u2')")
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction(checked=False) as conn:
+                await conn.execute(orphan)  # the same player again: a unique key, still enforced
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            async with db.transaction(durable=False) as conn:
+                await conn.execute("INSERT INTO players (community_id, external_id) VALUES (998, 'u2')")
+        assert [await _inside(db, durable=d, checked=c) for d in (True, False) for c in (True, False)] == [
+            (2, 1),
+            (2, 0),
+            (1, 1),
+            (1, 0),
+        ]
+    finally:
+        await db.close()
 
 
 async def test_a_failed_commit_is_rolled_back_and_the_next_transaction_works(db_path: Path) -> None:
@@ -133,8 +145,8 @@ async def test_a_failed_commit_is_rolled_back_and_the_next_transaction_works(db_
 
 async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_nothing_open(db_path: Path) -> None:
     """Another program (the other bot on the same file) holds the write lock; a batch waiting in BEGIN is
-    cancelled. aiosqlite still runs that BEGIN once the lock is free: it is rolled back, the relaxed settings come
-    back, and both programs can write again."""
+    cancelled. aiosqlite still runs that BEGIN once the lock is free: it is rolled back, the next transaction runs with
+    its own settings, and both programs can write again."""
     db = await Database.open(db_path)
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     try:
@@ -153,7 +165,7 @@ async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_nothing
             await task
         release.join()
         assert not db.conn.in_transaction
-        assert (await db.scalar("PRAGMA foreign_keys"), await db.scalar("PRAGMA synchronous")) == (1, 2)
+        assert await _inside(db) == (2, 1)  # whether the cancelled settings ran or not
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', 'kept')")
         other.execute("BEGIN IMMEDIATE")  # the file's write lock is free again
