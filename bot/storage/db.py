@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from ..core.errors import StorageError
+from .checkpoint import Checkpointer
 
 APPLICATION_ID = 0x51554942  # "QUIB": marks a file as quizbot's, so a stranger's database is never touched.
 _OPEN_ATTEMPTS = 20  # about ten seconds in all
@@ -45,6 +46,7 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._settings: tuple[bool, bool] | None = None  # (durable, checked) the connection is set to now
+        self._checkpointer: Checkpointer | None = None  # a file's WAL checkpoints, off this connection
 
     @classmethod
     async def open(cls, path: str | Path, *, target_version: int = LATEST) -> Database:
@@ -70,6 +72,8 @@ class Database:
                     if attempt == _OPEN_ATTEMPTS - 1:
                         raise StorageError(f"{target}: {exc}; is another program holding it?") from exc
                     await asyncio.sleep(0.05 * (attempt + 1))
+            if target != ":memory:":
+                db._checkpointer = await Checkpointer.start(conn, target)
         except BaseException:
             await conn.close()
             raise
@@ -166,12 +170,16 @@ class Database:
                     self._settings = wanted
                 yield conn
                 await conn.execute("COMMIT")
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
             except BaseException:
                 await _abandon(conn)
                 raise
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (the background checkpoints first: the last connection empties the WAL)."""
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.conn.close()
 
 
