@@ -15,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.adapters.discord.render import OPTION_EMOJI as DISCORD_EMOJI
 from bot.adapters.slack.render import OPTION_EMOJI as SLACK_EMOJI
 from tests.adapters.discord_harness import QUIZ_CHANNEL, running_bot
@@ -24,7 +22,6 @@ from tests.adapters.slack_harness import CHANNEL, running_slack, shown
 from tests.adapters.test_discord_e2e import quiz_now
 from tests.adapters.test_slack_e2e import slash
 from tests.conftest import until
-from tests.servers import discord as discord_server
 from tests.servers.discord import DiscordTestServer
 from tests.servers.slack import SlackTestServer
 
@@ -94,10 +91,8 @@ async def test_slack(slack: SlackTestServer, tmp_path: Path) -> None:
     assert "Answer to #1" in shown(replies()[0]) and "(1 in all)" in shown(replies()[0])
 
 
-async def test_discord_after_it_forgot_the_nonce(
-    server: DiscordTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(discord_server, "NONCE_WINDOW_S", 0)  # the restart comes after Discord's few minutes
+async def test_discord_after_it_forgot_the_nonce(server: DiscordTestServer, tmp_path: Path) -> None:
+    server.nonce_window_s = 0  # the restart comes after Discord's few minutes
     db = tmp_path / "db.sqlite3"
     async with running_bot(server, db) as bot:
         msg = await quiz_now(server, stage="training")
@@ -156,10 +151,8 @@ async def test_slack_after_a_power_cut_took_the_close(slack: SlackTestServer, tm
     assert again == replies and len(replies) == 1
 
 
-async def test_discord_after_a_power_cut_took_the_close(
-    server: DiscordTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(discord_server, "NONCE_WINDOW_S", 0)  # the restart comes after Discord's few minutes
+async def test_discord_after_a_power_cut_took_the_close(server: DiscordTestServer, tmp_path: Path) -> None:
+    server.nonce_window_s = 0  # the restart comes after Discord's few minutes
     db, before = tmp_path / "db.sqlite3", tmp_path / "before.sqlite3"
     async with running_bot(server, db) as bot:
         msg = await quiz_now(server, stage="training")
