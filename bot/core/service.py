@@ -32,9 +32,6 @@ class _Live:
     round: Round
     channel: ChannelRecord
     timer: asyncio.Handle | asyncio.Task[None] | None = None  # the close: waiting, then running
-    # Found open by a restart: a power cut may have taken its close (committed without an fsync) after the
-    # reveal was posted, so the reveal is looked for before it is posted.
-    resumed: bool = False
 
 
 class QuizService:
@@ -270,22 +267,17 @@ class QuizService:
                 self._live.pop(rnd.message_ref, None)
                 raise
         try:  # the reveal shows what was just scored and stored: no second read of the answers
-            await self._reveal(rnd, channel, result.scored, maybe_posted=live.resumed)
+            await self._reveal(rnd, channel, result.scored)
         finally:
             # Only now: until the reveal, a late mark meets the closed round and is refused by name.
             self._live.pop(rnd.message_ref, None)
         return True
 
     async def _reveal(
-        self,
-        rnd: Round,
-        channel: ChannelRecord,
-        rows: Sequence[ResultRow | ScoredAnswer] | None = None,
-        *,
-        maybe_posted: bool = False,
+        self, rnd: Round, channel: ChannelRecord, rows: Sequence[ResultRow | ScoredAnswer] | None = None
     ) -> None:
         assert rnd.message_ref is not None and rnd.posted_at is not None
-        maybe_posted = maybe_posted or rows is None
+        after_restart = rows is None
         if rows is None:  # after a restart: what was stored at close
             rows = await self.store.round_results(rnd.id)
         view = RevealView(
@@ -294,7 +286,7 @@ class QuizService:
             self.stage_name(rnd.question.stage),
             rnd.posted_at,
             tuple(rows),
-            maybe_posted,
+            after_restart,
         )
         await self.chat.post_reveal(self.ref(channel), rnd.message_ref, view)
         await self.store.mark_revealed(rnd.id)
@@ -328,9 +320,7 @@ class QuizService:
                 await self._reveal(rnd, channel)
                 continue
             # Registered before the marks are read, so live events meanwhile are recorded too.
-            live = self._track(rnd, channel, arm=False)
-            live.resumed = True
-            recovering.append(live)
+            recovering.append(self._track(rnd, channel, arm=False))
         for live in recovering:
             await self._recover_answers(live.round, live.channel)
             self._arm(live)  # closes at once when the round is already due

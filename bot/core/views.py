@@ -38,9 +38,8 @@ class RevealView:
     stage_name: str
     posted_at: float
     results: tuple[ResultRow | ScoredAnswer, ...]  # as stored (after a restart), or as just scored
-    # True after a restart found the round closed but its reveal not recorded, or found it still open (its
-    # close is committed without an fsync, so a power cut can take it): an earlier run may have posted the
-    # reveal just before stopping, so an adapter that can look for it does, instead of posting twice.
+    # True after a restart found the round closed but its reveal not recorded: an earlier run may have
+    # posted it just before stopping, so an adapter that can look for it does, instead of posting twice.
     maybe_posted: bool = False
 
     @property

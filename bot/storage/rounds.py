@@ -138,14 +138,8 @@ class RoundRepo:
         """Record a round's scores once: False (and nothing written) if it was already closed.
 
         `periods` are the round's buckets: 'all', its 'week:...' and 'month:...' (live on each player's row),
-        and any 'competition:N' (rows of scores).
-
-        Committed without waiting for the disk: everything here follows from the round's answers, which are
-        already durable (the writer's commits wait for the disk). The bot's own crash loses nothing; a power
-        cut can take this commit (and any other since the last durable one, never a part of one), and then the
-        restart finds the round open, closes and scores it again from the same answers, and looks for its
-        reveal on the platform before posting one. The next durable commit makes this one durable too."""
-        async with self.db.transaction(durable=False) as conn:
+        and any 'competition:N' (rows of scores)."""
+        async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE rounds SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'",
                 (closed_at, round_id),
@@ -175,8 +169,7 @@ class RoundRepo:
 
     async def mark_revealed(self, round_id: int) -> None:
         """The reveal is posted. Not waited onto the disk: if the machine loses it, a restart finds the round
-        'closed' (or 'open', finish_round) and looks for its reveal on the platform before posting one
-        (RevealView.maybe_posted)."""
+        'closed' and looks for its reveal on the platform before posting one (RevealView.maybe_posted)."""
         async with self.db.transaction(durable=False) as conn:
             await conn.execute(
                 "UPDATE rounds SET state = 'revealed' WHERE id = ? AND state = 'closed'",
