@@ -51,17 +51,20 @@ class Checkpointer:
         self._due.set()
 
     async def _run(self) -> None:
-        while True:
-            await self._due.wait()
-            with contextlib.suppress(TimeoutError):  # gather the commits of the next moment into one
-                await asyncio.wait_for(self._stop.wait(), self._every)
-            if self._stop.is_set():
-                return
-            self._due.clear()
-            try:
-                await asyncio.to_thread(self._checkpoint)
-            except sqlite3.Error as exc:  # the bot's own connection still checkpoints at _BACKSTOP
-                log.warning("background checkpoint of %s failed: %s", self._path, exc)
+        try:
+            while True:
+                await self._due.wait()
+                with contextlib.suppress(TimeoutError):  # gather the commits of the next moment into one
+                    await asyncio.wait_for(self._stop.wait(), self._every)
+                if self._stop.is_set():
+                    return
+                self._due.clear()
+                try:
+                    await asyncio.to_thread(self._checkpoint)
+                except Exception as exc:  # the bot's own connection still checkpoints at _BACKSTOP
+                    log.warning("background checkpoint of %s failed: %s", self._path, exc)
+        finally:
+            self._close_connection()
 
     def _checkpoint(self) -> None:
         if self._conn is None:
@@ -70,12 +73,15 @@ class Checkpointer:
         self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         self.runs += 1
 
+    def _close_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
     async def close(self) -> None:
-        """Finish a checkpoint under way and close the connection (before the bot's own closes, so that one,
-        the last, empties the WAL)."""
+        """Let a checkpoint under way finish, then close the connection (before the bot's own closes, so that
+        one, the last, empties the WAL). A cancelled close leaves the checkpointer to stop by itself."""
         self._stop.set()
         self._due.set()
-        await self._task
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        await asyncio.shield(self._task)

@@ -148,8 +148,8 @@ class Database:
         to rows it knows exist (rounds and players are never deleted). Every other transaction is checked.
 
         Each transaction sets both in the same trip to the database thread as its BEGIN, when the one before
-        left them otherwise (SQLite ignores both inside a transaction): a close and its reveal's record, or a
-        run of the writer's batches, pay nothing for them."""
+        left them otherwise (SQLite ignores both inside a transaction): a run of the writer's batches, or of
+        ordinary transactions, pays nothing for them."""
         conn = self.conn
         async with self._lock:
             try:
@@ -166,6 +166,8 @@ class Database:
                     else:
                         begin = _BEGIN_LAZY_UNCHECKED
                     self._settings = None  # unknown until the script has run
+                    if conn.in_transaction:  # never: _abandon always finishes. executescript would COMMIT it
+                        raise StorageError("a transaction was left open on the connection; not committing it")
                     await conn.executescript(begin)
                     self._settings = wanted
                 yield conn
@@ -178,15 +180,31 @@ class Database:
 
     async def close(self) -> None:
         """Close the connection (the background checkpoints first: the last connection empties the WAL)."""
-        if self._checkpointer is not None:
-            await self._checkpointer.close()
-        await self.conn.close()
+        try:
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
+        finally:
+            await self.conn.close()
 
 
 async def _abandon(conn: aiosqlite.Connection) -> None:
-    """After an error or a cancel inside transaction(): roll back whatever is still open. A cancelled BEGIN or
-    COMMIT still runs on aiosqlite's thread, so first wait for everything queued (one more statement runs after
-    them all); a COMMIT that went through is not rolled back. The caller sees its own error, not one from here."""
+    """After an error or a cancel inside transaction(): roll back whatever is still open, before the lock is
+    handed on, even if the caller is cancelled again meanwhile (it is then cancelled once the rollback is
+    done). The caller sees its own error otherwise, not one from here."""
+    rollback = asyncio.ensure_future(_roll_back(conn))
+    cancelled = False
+    while not rollback.done():
+        try:
+            await asyncio.shield(rollback)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+async def _roll_back(conn: aiosqlite.Connection) -> None:
+    """A cancelled BEGIN or COMMIT still runs on aiosqlite's thread, so first wait for everything queued (one
+    more statement runs after them all); a COMMIT that went through is not rolled back."""
     with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: the connection is closed
         await conn.execute("SELECT 1")
         if conn.in_transaction:

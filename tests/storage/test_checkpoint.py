@@ -3,9 +3,12 @@ copying them, a failing checkpointer costs nothing but a warning, and closing le
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,7 @@ def _in_the_file_alone(db_path: Path, tmp_path: Path) -> int:
     with sqlite3.connect(copy) as conn:
         try:
             (n,) = conn.execute("SELECT count(*) FROM communities").fetchone()
-        except sqlite3.OperationalError:  # not even the schema has been copied into the file yet
+        except sqlite3.DatabaseError:  # no schema in the file yet, or copied while a checkpoint wrote it
             n = -1
     conn.close()
     return int(n)
@@ -52,13 +55,46 @@ async def test_commits_reach_the_database_file_in_the_background(db_path: Path, 
     assert _in_the_file_alone(db_path, tmp_path) == 8
 
 
-async def test_a_checkpointer_that_cannot_open_the_file_only_warns(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+async def test_a_failing_checkpoint_only_warns_and_the_database_still_closes(
+    db_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checkpointer = Checkpointer(str(tmp_path / "no-such-folder" / "db.sqlite3"), every=0.01)
+    def full_disk(self: Checkpointer) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Checkpointer, "_checkpoint", full_disk)
     caplog.set_level(logging.WARNING, logger="bot.storage.checkpoint")
-    checkpointer.committed()
-    await until(lambda: "background checkpoint" in caplog.text)
-    checkpointer.committed()  # it keeps going: the next commits are tried again
-    await checkpointer.close()
-    assert checkpointer.runs == 0
+    db = await Database.open(db_path)
+    await _add(db, 1)
+    await until(lambda: "No space left on device" in caplog.text)
+    await _add(db, 1, start=1)  # commits go on; the next checkpoint is tried again
+    await until(lambda: caplog.text.count("No space left on device") == 2)
+    await db.close()
+    assert not Path(f"{db_path}-wal").exists()  # the bot's own connection, the last, emptied the WAL
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM communities").fetchone() == (2,)
+    conn.close()
+
+
+async def test_a_close_cancelled_during_a_checkpoint_still_closes_the_connection(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = threading.Event()
+    slow_disk = Checkpointer._checkpoint
+
+    def slow(self: Checkpointer) -> None:
+        running.set()
+        time.sleep(0.3)
+        slow_disk(self)
+
+    monkeypatch.setattr(Checkpointer, "_checkpoint", slow)
+    db = await Database.open(db_path)
+    await _add(db, 1)
+    await until(running.is_set)
+    closing = asyncio.create_task(db.close())
+    await asyncio.sleep(0.05)
+    closing.cancel()  # a shutdown timeout, or a second Ctrl-C
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    with pytest.raises(ValueError, match="no active connection"):
+        await db.conn.execute("SELECT 1")  # the bot's connection is closed all the same
+    await db.close()  # and closing again is harmless

@@ -174,3 +174,34 @@ async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_nothing
     finally:
         other.close()
         await db.close()
+
+
+async def test_a_transaction_cancelled_twice_is_still_rolled_back_before_the_next_one(db_path: Path) -> None:
+    """A second cancel (a timeout, then shutdown) while the first cancel's rollback waits must not hand the
+    connection on with the half-done transaction open: the next one would commit it (executescript, which
+    sets the next transaction's settings, commits whatever is open first)."""
+    db = await Database.open(db_path)
+    try:
+        started = asyncio.Event()
+
+        async def half_done() -> None:
+            async with db.transaction(durable=False) as conn:
+                await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', 'half')")
+                started.set()
+                await asyncio.sleep(10)  # the rest of the work
+
+        task = asyncio.create_task(half_done())
+        await started.wait()
+        task.cancel()
+        for _ in range(3):  # into the rollback's first await
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not db.conn.in_transaction
+        async with db.transaction() as conn:  # other settings than the cancelled one's
+            await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', 'next')")
+        rows = await db.conn.execute_fetchall("SELECT external_id FROM communities")
+        assert [r[0] for r in rows] == ["next"]
+    finally:
+        await db.close()
