@@ -11,7 +11,7 @@ import warnings
 
 SUITES = {
     "reactions": "reaction ingestion end to end (real discord.py, loopback gateway in another process)",
-    "storage": "answer writer, closing a round, migrating a big file",
+    "storage": "answer writer, closing a round, boards during a burst, migrating a big file",
     "boards": "leaderboards at 1M answers",
     "bank": "bank load and validation, lookup and autocomplete",
     "schedules": "10k schedules falling due at once",

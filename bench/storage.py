@@ -1,4 +1,5 @@
-"""Storage: the answer writer against raw executemany, closing a big round, migrating a big file."""
+"""Storage: the answer writer against raw executemany, closing a big round, boards during a burst, migrating
+a big file."""
 
 from __future__ import annotations
 
@@ -209,6 +210,51 @@ async def _timed(awaitable: object) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+async def boards_during_burst(small: bool, tmp: Path) -> list[Figure]:
+    """A leaderboard asked for every few ms while the writer stores a burst of answers, as in a busy quiz:
+    reads have their own connection, so they wait for no batch (on the writer's, each waited tens of ms)."""
+    count, players, rounds = (5_000, 1_000, 10) if small else (100_000, 20_000, 100)
+    store = await SqliteStore.open(tmp / "busy.sqlite3")
+    community, ids = await _rounds(store, rounds)
+    rng = random.Random(3)
+    writes = [
+        AnswerWrite(
+            ids[(i // players + 5 * (i % 20)) % rounds], community, str(p), f"p{p}", rng.randrange(4), i
+        )
+        for i, p in ((i, i % players) for i in range(count))
+    ]
+    answer_writer = AnswerWriter(store.db)
+    waits: list[float] = []
+    done = asyncio.Event()
+
+    async def ask() -> None:
+        while not done.is_set():
+            waits.append(await _timed(store.leaderboard(community, "all", 10)))
+            await asyncio.sleep(0.002)
+
+    asker = asyncio.create_task(ask())
+    try:
+        for i, w in enumerate(writes):
+            answer_writer.submit(w)
+            if i % 1000 == 999:
+                await asyncio.sleep(0)
+        await answer_writer.flush()
+    finally:
+        done.set()
+        await asker
+        await answer_writer.close()
+        await store.close()
+    waits.sort()
+    return [
+        Figure(
+            f"top 10 asked during a burst of {count:,} answers (median of {len(waits)})",
+            waits[len(waits) // 2],
+            "ms",
+        ),
+        Figure("  the same, slowest", waits[-1], "ms"),
+    ]
+
+
 async def migrate(small: bool, tmp: Path) -> list[Figure]:
     """Opening a schema-2 file of a long-running bot: migration 0003 moves the live totals onto players."""
     players = 10_000 if small else 100_000
@@ -244,6 +290,7 @@ def run(small: bool) -> list[Figure]:
         with tempfile.TemporaryDirectory() as tmp:
             figures = await writer(small, Path(tmp))
             figures += await close_round(small, Path(tmp))
+            figures += await boards_during_burst(small, Path(tmp))
             figures += await migrate(small, Path(tmp))
             return figures
 

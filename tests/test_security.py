@@ -625,7 +625,15 @@ async def test_quizbot_run_with_a_bad_slack_app_token_prints_no_token(
 # (c) SQL is parameterised
 # ------------------------------------------------------------------------------------------------------
 
-SQL_CALLS = {"execute", "executemany", "executescript", "execute_fetchall", "execute_insert", "scalar"}
+SQL_CALLS = {
+    "execute",
+    "executemany",
+    "executescript",
+    "execute_fetchall",
+    "execute_insert",
+    "scalar",
+    "read_scalar",
+}
 # (file, the SQL argument as ast.unparse shows it): each with why it cannot be a constant with bound values.
 SQL_WHITELIST = {
     # PRAGMA values cannot be bound; both are ints formatted with :d.

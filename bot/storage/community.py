@@ -42,7 +42,7 @@ class CommunityRepo:
 
     async def community(self, platform: str, external_id: str, name: str = "") -> int:
         """Id of a community, created on first sight."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             "SELECT id FROM communities WHERE platform = ? AND external_id = ?",
             (platform, external_id),
         ) as cur:
@@ -55,7 +55,7 @@ class CommunityRepo:
                 "ON CONFLICT DO NOTHING",
                 (platform, external_id, name),
             )
-        return await self.db.scalar(
+        return await self.db.read_scalar(
             "SELECT id FROM communities WHERE platform = ? AND external_id = ?",
             (platform, external_id),
         )
@@ -63,7 +63,7 @@ class CommunityRepo:
     async def channel(self, community_id: int, external_id: str, name: str = "") -> ChannelRecord:
         """A channel, created with default settings on first sight."""
         sql = _CHANNEL + "WHERE ch.community_id = ? AND ch.external_id = ?"
-        async with self.db.conn.execute(sql, (community_id, external_id)) as cur:
+        async with self.db.reader.execute(sql, (community_id, external_id)) as cur:
             row = await cur.fetchone()
         if row:
             return _channel(row)
@@ -73,12 +73,12 @@ class CommunityRepo:
                 "ON CONFLICT DO NOTHING",
                 (community_id, external_id, name, json.dumps(ChannelConfig().to_json())),
             )
-        async with self.db.conn.execute(sql, (community_id, external_id)) as cur:
+        async with self.db.reader.execute(sql, (community_id, external_id)) as cur:
             return _channel(await cur.fetchone())
 
     async def channel_by_id(self, channel_id: int) -> ChannelRecord:
         """A channel by our id."""
-        async with self.db.conn.execute(_CHANNEL + "WHERE ch.id = ?", (channel_id,)) as cur:
+        async with self.db.reader.execute(_CHANNEL + "WHERE ch.id = ?", (channel_id,)) as cur:
             row = await cur.fetchone()
         if row is None:
             raise NotFoundError(f"channel {channel_id} does not exist")
@@ -108,7 +108,7 @@ class CommunityRepo:
         """A player by platform id, or else by display name (case-insensitive)."""
         sql = "SELECT id, external_id, name, streak, best_streak FROM players WHERE community_id = ? AND "
         for clause in ("external_id = ?", "name = ? COLLATE NOCASE"):
-            async with self.db.conn.execute(
+            async with self.db.reader.execute(
                 sql + clause + " ORDER BY id LIMIT 1", (community_id, who)
             ) as cur:
                 row = await cur.fetchone()
@@ -129,7 +129,7 @@ class CommunityRepo:
 
     async def find_team(self, community_id: int, name: str) -> TeamRecord | None:
         """A team by name, ignoring case."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             _TEAM + "WHERE t.community_id = ? AND t.name = ?", (community_id, name)
         ) as cur:
             row = await cur.fetchone()
@@ -137,7 +137,7 @@ class CommunityRepo:
 
     async def team_by_role(self, community_id: int, role_ref: str) -> TeamRecord | None:
         """The team bound to a platform role."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             _TEAM + "WHERE t.community_id = ? AND t.role_ref = ?", (community_id, role_ref)
         ) as cur:
             row = await cur.fetchone()
@@ -170,7 +170,7 @@ class CommunityRepo:
 
     async def teams(self, community_id: int) -> list[TeamRecord]:
         """A community's teams by name."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             _TEAM + "WHERE t.community_id = ? ORDER BY t.name", (community_id,)
         ) as cur:
             return [TeamRecord(*row) for row in await cur.fetchall()]
@@ -192,7 +192,7 @@ class CommunityRepo:
 
     async def competitions(self, community_id: int) -> list[CompetitionRecord]:
         """A community's competitions, newest first."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             _COMPETITION + " WHERE community_id = ? ORDER BY starts_at DESC, id DESC",
             (community_id,),
         ) as cur:
@@ -201,7 +201,7 @@ class CommunityRepo:
     async def competitions_running(self, community_id: int, at: float) -> list[int]:
         """Ids of a community's competitions that count a question posted at `at` (started, not ended, not
         finished early), for scoring a closing round."""
-        rows = await self.db.conn.execute_fetchall(
+        rows = await self.db.reader.execute_fetchall(
             "SELECT id FROM competitions WHERE community_id = ?1 AND starts_at <= ?2 AND ?2 < ends_at "
             "AND finished_at IS NULL ORDER BY id",
             (community_id, at),
@@ -210,7 +210,7 @@ class CommunityRepo:
 
     async def due_competitions(self, at: float, platform: str | None = None) -> list[CompetitionRecord]:
         """Competitions (of one platform's communities, if given) that ended but have no standings posted."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             _DUE_COMPETITIONS,
             (at, platform, platform),
         ) as cur:

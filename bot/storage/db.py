@@ -39,10 +39,17 @@ LATEST = len(migrations())
 
 
 class Database:
-    """One aiosqlite connection; every write runs inside `transaction()`."""
+    """The bot's aiosqlite connection, where every write runs inside `transaction()`, and a second one for
+    reads (`reader`).
+
+    Reads never share the writing connection: there they would see another coroutine's transaction half done
+    (a board in the middle of a round's close), and wait behind every statement queued on its thread (a
+    board during a burst of answers waited for whole batches, tens of ms). The reader sees what is committed,
+    as of its statement, on its own thread. For ":memory:" (one database per connection) it is `conn`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
+        self.reader = conn
         self.path = path
         self._lock = asyncio.Lock()
         self._settings: tuple[bool, bool] | None = None  # (durable, checked) the connection is set to now
@@ -73,8 +80,11 @@ class Database:
                         raise StorageError(f"{target}: {exc}; is another program holding it?") from exc
                     await asyncio.sleep(0.05 * (attempt + 1))
             if target != ":memory:":
+                db.reader = await _open_reader(target)
                 db._checkpointer = await Checkpointer.start(conn, target)
         except BaseException:
+            if db.reader is not conn:
+                await db.reader.close()
             await conn.close()
             raise
         return db
@@ -129,10 +139,13 @@ class Database:
             raise
 
     async def scalar(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        """First column of the first row, as an int (0 when there is no row or it is NULL)."""
-        async with self.conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        """First column of the first row, as an int (0 when there is no row or it is NULL), on the writing
+        connection: its own settings, or inside a transaction."""
+        return await _scalar(self.conn, sql, params)
+
+    async def read_scalar(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """The same through the reader: what is committed."""
+        return await _scalar(self.reader, sql, params)
 
     @asynccontextmanager
     async def transaction(
@@ -181,10 +194,29 @@ class Database:
     async def close(self) -> None:
         """Close the connection (the background checkpoints first: the last connection empties the WAL)."""
         try:
+            if self.reader is not self.conn:
+                await self.reader.close()
             if self._checkpointer is not None:
                 await self._checkpointer.close()
         finally:
             await self.conn.close()
+
+
+async def _open_reader(path: str) -> aiosqlite.Connection:
+    reader = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await reader.execute("PRAGMA busy_timeout = 2000")
+        await reader.execute("PRAGMA query_only = ON")  # reads only, whatever a caller tries
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
+async def _scalar(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> int:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 async def _abandon(conn: aiosqlite.Connection) -> None:

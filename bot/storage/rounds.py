@@ -81,13 +81,13 @@ class RoundRepo:
             "WHERE r.state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR co.platform = ?) ORDER BY r.id"
         )
         states_json = json.dumps([s.value for s in states])
-        async with self.db.conn.execute(sql, (states_json, platform, platform)) as cur:
+        async with self.db.reader.execute(sql, (states_json, platform, platform)) as cur:
             rows = await cur.fetchall()
         out = []
         for rid, channel_id, question, state, window, allow, ref, posted, scoring in rows:
             answers: tuple[Answer, ...] = ()
             if state == RoundState.OPEN.value:
-                async with self.db.conn.execute(
+                async with self.db.reader.execute(
                     "SELECT p.external_id, p.name, a.option, a.answered_at FROM answers a "
                     "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
                     (rid,),
@@ -111,7 +111,7 @@ class RoundRepo:
 
     async def asked_in_channel(self, channel_id: int) -> dict[str, Asked]:
         """How often and when each question was posted in a channel."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             "SELECT question_id, count(*), max(coalesce(posted_at, created_at)) FROM rounds "
             "WHERE channel_id = ? AND state != 'failed' GROUP BY question_id",
             (channel_id,),
@@ -120,7 +120,7 @@ class RoundRepo:
 
     async def round_answers(self, round_id: int) -> list[StoredAnswer]:
         """A round's stored answers with each player's streak, for scoring."""
-        rows = await self.db.conn.execute_fetchall(  # one trip to the database thread, not three
+        rows = await self.db.reader.execute_fetchall(  # one trip to the database thread, not three
             "SELECT p.id, p.external_id, p.name, a.option, a.answered_at, p.streak FROM answers a "
             "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
             (round_id,),
@@ -159,7 +159,7 @@ class RoundRepo:
 
     async def round_results(self, round_id: int) -> list[ResultRow]:
         """A closed round's scored answers, fastest first."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             "SELECT p.external_id, p.name, a.option, a.answered_at, coalesce(a.correct, 0), "
             "coalesce(a.points, 0) FROM answers a JOIN players p ON p.id = a.player_id "
             "WHERE a.round_id = ? ORDER BY a.answered_at, p.id",

@@ -38,7 +38,7 @@ class ScheduleRepo:
             + "WHERE (? IS NULL OR ch.community_id = ?) AND (? IS NULL OR co.platform = ?) ORDER BY s.id"
         )
         params = (community_id, community_id, platform, platform)
-        async with self.db.conn.execute(sql, params) as cur:
+        async with self.db.reader.execute(sql, params) as cur:
             return [
                 ScheduleRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8])
                 for r in await cur.fetchall()

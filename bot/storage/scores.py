@@ -36,12 +36,12 @@ class ScoreRepo:
 
     async def leaderboard(self, community_id: int, period: str, limit: int) -> list[BoardRow]:
         """Top `limit` players of a period bucket, most points first."""
-        async with self.db.conn.execute(_TOP, (community_id, period, limit)) as cur:
+        async with self.db.reader.execute(_TOP, (community_id, period, limit)) as cur:
             return [(r[0], r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]
 
     async def standing(self, community_id: int, period: str, player_id: int) -> tuple[int, BoardRow] | None:
         """(rank, row) of one player; equal points share a rank."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             "SELECT p.external_id, p.name, s.points, s.correct, s.answered FROM score_rows s "
             "JOIN players p ON p.id = s.player_id "
             "WHERE s.community_id = ? AND s.period = ? AND s.player_id = ?",
@@ -50,7 +50,7 @@ class ScoreRepo:
             row = await cur.fetchone()
         if row is None:
             return None
-        ahead = await self.db.scalar(
+        ahead = await self.db.read_scalar(
             "SELECT count(*) FROM score_rows WHERE community_id = ? AND period = ? AND points > ?",
             (community_id, period, row[2]),
         )
@@ -58,7 +58,7 @@ class ScoreRepo:
 
     async def team_leaderboard(self, community_id: int, period: str) -> list[BoardRow]:
         """Teams ranked by their current members' points in a period bucket."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             # The filter inside the subquery reaches each arm of score_rows (its board indexes); on the
             # join instead, SQLite would materialise every community's rows first.
             "SELECT t.id, t.name, coalesce(sum(s.points), 0), coalesce(sum(s.correct), 0), "
@@ -72,7 +72,7 @@ class ScoreRepo:
 
     async def answer_facts(self, player_id: int) -> list[AnswerFact]:
         """Every scored answer of a player, with its question's stage and services."""
-        async with self.db.conn.execute(
+        async with self.db.reader.execute(
             "SELECT r.stage, r.services, a.correct FROM answers a JOIN rounds r ON r.id = a.round_id "
             "WHERE a.player_id = ? AND a.correct IS NOT NULL",
             (player_id,),

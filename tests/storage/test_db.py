@@ -205,3 +205,29 @@ async def test_a_transaction_cancelled_twice_is_still_rolled_back_before_the_nex
         assert [r[0] for r in rows] == ["next"]
     finally:
         await db.close()
+
+
+async def test_reads_see_only_what_is_committed_and_never_write(db_path: Path) -> None:
+    """Reads go through their own connection: not another coroutine's transaction half done, and no writes."""
+    db = await Database.open(db_path)
+    try:
+        count = "SELECT count(*) FROM communities"
+        inside, committed = asyncio.Event(), asyncio.Event()
+
+        async def writing() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '1')")
+                inside.set()
+                await committed.wait()
+
+        task = asyncio.create_task(writing())
+        await inside.wait()
+        assert await db.scalar(count) == 1  # the writing connection sees its own transaction
+        assert await db.read_scalar(count) == 0  # a read does not
+        committed.set()
+        await task
+        assert await db.read_scalar(count) == 1  # and sees it once committed
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.reader.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '2')")
+    finally:
+        await db.close()
