@@ -119,8 +119,10 @@ class RoundRepo:
             return {qid: Asked(int(n), float(last)) for qid, n, last in await cur.fetchall()}
 
     async def round_answers(self, round_id: int) -> list[StoredAnswer]:
-        """A round's stored answers with each player's streak, for scoring."""
-        rows = await self.db.reader.execute_fetchall(  # one trip to the database thread, not three
+        """A round's stored answers with each player's streak, for scoring. Read on the writing connection,
+        whose cache holds the pages just written (the reader would read them again): the round is closed, so
+        no transaction there can hold an answer of it, and closes, which alone change streaks, take turns."""
+        rows = await self.db.conn.execute_fetchall(  # one trip to the database thread, not three
             "SELECT p.id, p.external_id, p.name, a.option, a.answered_at, p.streak FROM answers a "
             "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
             (round_id,),
