@@ -49,7 +49,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -70,43 +70,22 @@ __all__ = ["SlackApiFailure", "SlackTestServer"]
 class SlackTestServer(SlackWebApi, SlackHTTP):
     """Fake Slack Web API + Socket Mode + response_url endpoint on 127.0.0.1 (free port)."""
 
-    def __init__(
-        self,
-        *,
-        team_id: str = "T0001",
-        bot_user_id: str = "UBOT",
-        bot_id: str = "BBOT",
-        signing_secret: str = "test-signing-secret",
-        users: dict[str, dict[str, Any]] | None = None,
-        channels: dict[str, dict[str, Any]] | None = None,
-        api_app_id: str = "A0001",
-        team_domain: str = "quizbot-test",
-    ) -> None:
-        super().__init__(
-            team_id=team_id,
-            bot_user_id=bot_user_id,
-            bot_id=bot_id,
-            signing_secret=signing_secret,
-            users=users,
-            channels=channels,
-            api_app_id=api_app_id,
-            team_domain=team_domain,
-        )
-        self._methods = {
-            "auth.test": self._auth_test,
-            "apps.connections.open": self._apps_connections_open,
-            "chat.postMessage": self._chat_post_message,
-            "chat.update": self._chat_update,
-            "chat.delete": self._chat_delete,
-            "chat.postEphemeral": self._chat_post_ephemeral,
-            "reactions.add": self._reactions_add,
-            "reactions.remove": self._reactions_remove,
-            "reactions.get": self._reactions_get,
-            "users.info": self._users_info,
-            "conversations.info": self._conversations_info,
-            "conversations.history": self._conversations_history,
-            "conversations.replies": self._conversations_replies,
-        }
+    # Web API method -> the name of its handler (slack_web_api.py)
+    METHODS: ClassVar[dict[str, str]] = {
+        "auth.test": "_auth_test",
+        "apps.connections.open": "_apps_connections_open",
+        "chat.postMessage": "_chat_post_message",
+        "chat.update": "_chat_update",
+        "chat.delete": "_chat_delete",
+        "chat.postEphemeral": "_chat_post_ephemeral",
+        "reactions.add": "_reactions_add",
+        "reactions.remove": "_reactions_remove",
+        "reactions.get": "_reactions_get",
+        "users.info": "_users_info",
+        "conversations.info": "_conversations_info",
+        "conversations.history": "_conversations_history",
+        "conversations.replies": "_conversations_replies",
+    }
 
     # -- lifecycle -------------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class SlackHTTP(SlackState):
         self.calls.append((method, args))
         self._notify()
 
-        handler = self._methods.get(method)
+        handler = getattr(self, self.METHODS[method]) if method in self.METHODS else None
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         if not token:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web
 
@@ -45,6 +45,8 @@ def _truthy(value: Any) -> bool:
 
 class SlackState:
     """What the fake Slack holds, and waiting for it to change."""
+
+    METHODS: ClassVar[dict[str, str]] = {}  # Web API method -> handler name (SlackTestServer's table)
 
     def __init__(
         self,
@@ -98,8 +100,6 @@ class SlackState:
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[str]] = set()
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
-        # Web API method name -> handler; the table is filled in by SlackTestServer.__init__
-        self._methods: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
 
     # -- waiting ---------------------------------------------------------------------------------
 
