@@ -38,6 +38,8 @@ class Checkpointer:
         self._stop = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._run())
         self.runs = 0  # checkpoints done, for tests and curious operators
+        self._running = False  # a checkpoint is under way on a worker thread
+        self._orphaned = False  # the task ended during that checkpoint: its thread closes the connection
 
     @classmethod
     async def start(cls, conn: aiosqlite.Connection, path: str) -> Checkpointer:
@@ -59,19 +61,28 @@ class Checkpointer:
                 if self._stop.is_set():
                     return
                 self._due.clear()
+                self._running = True
                 try:
                     await asyncio.to_thread(self._checkpoint)
                 except Exception as exc:  # the bot's own connection still checkpoints at _BACKSTOP
                     log.warning("background checkpoint of %s failed: %s", self._path, exc)
+                self._running = False
         finally:
-            self._close_connection()
+            if self._running:  # cancelled (the loop shutting down) while the worker thread uses it
+                self._orphaned = True  # the thread closes it; closing it here would block the loop
+            else:
+                self._close_connection()
 
     def _checkpoint(self) -> None:
         if self._conn is None:
             self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA synchronous = FULL")  # the database file is fsynced after copying
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        self.runs += 1
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.runs += 1
+        finally:
+            if self._orphaned:
+                self._close_connection()
 
     def _close_connection(self) -> None:
         conn, self._conn = self._conn, None

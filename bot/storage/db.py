@@ -83,9 +83,11 @@ class Database:
                 db.reader = await _open_reader(target)
                 db._checkpointer = await Checkpointer.start(conn, target)
         except BaseException:
-            if db.reader is not conn:
-                await db.reader.close()
-            await conn.close()
+            try:
+                if db.reader is not conn:
+                    await db.reader.close()
+            finally:
+                await conn.close()
             raise
         return db
 
@@ -192,18 +194,24 @@ class Database:
                 raise
 
     async def close(self) -> None:
-        """Close the connection (the background checkpoints first: the last connection empties the WAL)."""
+        """Close the reader, the background checkpoints and then the writing connection (the last connection
+        empties the WAL), each even if closing the one before failed or was cancelled."""
         try:
-            if self.reader is not self.conn:
-                await self.reader.close()
-            if self._checkpointer is not None:
-                await self._checkpointer.close()
+            try:
+                if self.reader is not self.conn:
+                    await self.reader.close()
+            finally:
+                if self._checkpointer is not None:
+                    await self._checkpointer.close()
         finally:
             await self.conn.close()
 
 
 async def _open_reader(path: str) -> aiosqlite.Connection:
-    reader = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        reader = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path}: cannot open database for reading: {exc}") from exc
     try:
         await reader.execute("PRAGMA busy_timeout = 2000")
         await reader.execute("PRAGMA query_only = ON")  # reads only, whatever a caller tries
@@ -230,8 +238,9 @@ async def _abandon(conn: aiosqlite.Connection) -> None:
             await asyncio.shield(rollback)
         except asyncio.CancelledError:
             cancelled = True
-    if cancelled:
+    if cancelled:  # before any error of the rollback's own: the cancel is not lost
         raise asyncio.CancelledError
+    rollback.result()
 
 
 async def _roll_back(conn: aiosqlite.Connection) -> None:

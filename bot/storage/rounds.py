@@ -120,8 +120,11 @@ class RoundRepo:
 
     async def round_answers(self, round_id: int) -> list[StoredAnswer]:
         """A round's stored answers with each player's streak, for scoring. Read on the writing connection,
-        whose cache holds the pages just written (the reader would read them again): the round is closed, so
-        no transaction there can hold an answer of it, and closes, which alone change streaks, take turns."""
+        whose cache holds the pages just written (the reader would read them again). A transaction open there
+        cannot hold an answer of this round (it is closed and flushed) nor change a streak (only closes do, and
+        they take turns); a writer batch renaming a player may show the new name before it commits, and the
+        writer commits that batch at its next try if this one fails. The close's own transaction waits for such
+        a batch anyway."""
         rows = await self.db.conn.execute_fetchall(  # one trip to the database thread, not three
             "SELECT p.id, p.external_id, p.name, a.option, a.answered_at, p.streak FROM answers a "
             "JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",

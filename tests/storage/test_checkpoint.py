@@ -83,7 +83,7 @@ async def test_a_close_cancelled_during_a_checkpoint_still_closes_the_connection
 
     def slow(self: Checkpointer) -> None:
         running.set()
-        time.sleep(0.3)
+        time.sleep(1.0)  # a slow disk: the close is cancelled well within it
         slow_disk(self)
 
     monkeypatch.setattr(Checkpointer, "_checkpoint", slow)

@@ -231,3 +231,19 @@ async def test_reads_see_only_what_is_committed_and_never_write(db_path: Path) -
             await db.reader.execute("INSERT INTO communities (platform, external_id) VALUES ('x', '2')")
     finally:
         await db.close()
+
+
+async def test_a_transaction_left_open_is_never_committed_by_the_next_ones_settings(db_path: Path) -> None:
+    """Should anything leave the connection inside a transaction, the next transaction with other settings
+    refuses to start rather than let its settings script commit that leftover work."""
+    db = await Database.open(db_path)
+    try:
+        await db.conn.execute("BEGIN")
+        await db.conn.execute("INSERT INTO communities (platform, external_id) VALUES ('x', 'leftover')")
+        with pytest.raises(StorageError, match="left open"):
+            async with db.transaction(durable=False, checked=False):
+                pass
+        assert not db.conn.in_transaction  # rolled back, not committed
+        assert await db.read_scalar("SELECT count(*) FROM communities") == 0
+    finally:
+        await db.close()
