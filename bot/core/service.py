@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from . import recovery
 from .bank import Bank
 from .bank_schema import Difficulty
 from .errors import InvalidInputError, QuizError
@@ -293,104 +294,17 @@ class QuizService:
         if rnd.state is RoundState.CLOSED:
             rnd.mark_revealed()
 
-    # -- restart ----------------------------------------------------------------------------------
+    # -- restart and re-reading (recovery.py) -----------------------------------------------------
 
     async def resume(self) -> int:
-        """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not."""
-        recovering: list[_Live] = []
-        states = [RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]
-        for rec in await self.store.rounds_in(states, self.platform):  # another platform's bot has its own
-            channel = await self.store.channel_by_id(rec.channel_id)
-            if rec.state is RoundState.PENDING:
-                await self.store.mark_failed(rec.id, "the bot stopped before the question was posted")
-                continue
-            rnd = Round(
-                id=rec.id,
-                channel_id=rec.channel_id,
-                question=rec.question,
-                window=rec.window,
-                allow_changes=rec.allow_changes,
-                state=rec.state,
-                message_ref=rec.message_ref,
-                posted_at=rec.posted_at,
-                answers={a.player: a for a in rec.answers},
-                scoring=rec.scoring,
-            )
-            if rec.state is RoundState.CLOSED:
-                await self._reveal(rnd, channel)
-                continue
-            # Registered before the marks are read, so live events meanwhile are recorded too.
-            recovering.append(self._track(rnd, channel, arm=False))
-        for live in recovering:
-            await self._recover_answers(live.round, live.channel)
-            self._arm(live)  # closes at once when the round is already due
-        return len(recovering)
-
-    async def _read_marks(
-        self, rnd: Round, channel: ChannelRecord
-    ) -> dict[str, list[tuple[str, int]]] | None:
-        """The option marks now on a round's message, by player: [(name, option), ...]; None if unreadable."""
-        assert rnd.message_ref is not None
-        try:
-            marks = await self.chat.read_answers(
-                self.ref(channel), rnd.message_ref, len(rnd.question.options)
-            )
-        except Exception:
-            log.warning("could not read back the marks of round %s; keeping what is recorded", rnd.id)
-            return None
-        by_player: dict[str, list[tuple[str, int]]] = {}
-        for player, name, option in marks:
-            by_player.setdefault(player, []).append((name, option))
-        return by_player
-
-    async def _recover_answers(self, rnd: Round, channel: ChannelRecord) -> None:
-        assert rnd.message_ref is not None and rnd.closes_at is not None
-        by_player = await self._read_marks(rnd, channel)
-        if by_player is None:
-            return
-        when = min(self.clock(), rnd.closes_at)  # the platform does not say when a mark was added
-        for player, choices in by_player.items():
-            stored = rnd.answers.get(player)
-            if stored is not None and any(o == stored.option for _, o in choices):
-                continue
-            name, option = choices[0]
-            try:
-                rnd.answer(player, name, option, when, late_ok=True)
-            except QuizError:
-                continue
-            self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, name, option, when))
-        if rnd.allow_changes and not channel.config.remove_reactions:
-            for player in [p for p in rnd.answers if p not in by_player]:
-                gone = rnd.answers.pop(player)
-                self._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, gone.name, None, when))
-        await self._writer.flush()
+        """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not;
+        how many open rounds it picked up."""
+        return await recovery.resume(self)
 
     async def reread_open_rounds(self) -> int:
         """After a gap in the platform's events (a fresh gateway session): record marks on open questions that
         no event brought; how many answers that added or changed."""
-        found = 0
-        for live in [v for v in self._live.values() if v.round.state is RoundState.OPEN]:
-            rnd = live.round
-            assert rnd.message_ref is not None and rnd.closes_at is not None
-            since = self.clock()
-            by_player = await self._read_marks(rnd, live.channel)
-            if by_player is None:
-                continue
-            for player, choices in by_player.items():
-                current = rnd.answers.get(player)
-                if current is not None and (
-                    current.at >= since or any(o == current.option for _, o in choices)
-                ):
-                    continue  # already counted, or changed live while we were reading: the event is newer
-                name, option = choices[0]
-                try:
-                    outcome = self.answer(
-                        rnd.message_ref, player, name, option, at=min(self.clock(), rnd.closes_at)
-                    )
-                except QuizError:
-                    continue
-                found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
-        return found
+        return await recovery.reread_open_rounds(self)
 
     # -- schedules --------------------------------------------------------------------------------
 

@@ -1,0 +1,115 @@
+"""Picking up after a restart or a gap in the platform's events: the half of QuizService that reads back what
+the platform shows (the marks on open questions) and what storage holds (rounds not yet closed or revealed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from .errors import QuizError
+from .records import AnswerWrite, ChannelRecord
+from .rounds import Outcome, Round, RoundState
+
+if TYPE_CHECKING:
+    from .service import QuizService, _Live
+
+log = logging.getLogger(__name__)
+
+
+async def resume(service: QuizService) -> int:
+    """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not."""
+    recovering: list[_Live] = []
+    states = [RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]
+    for rec in await service.store.rounds_in(states, service.platform):  # another platform's bot has its own
+        channel = await service.store.channel_by_id(rec.channel_id)
+        if rec.state is RoundState.PENDING:
+            await service.store.mark_failed(rec.id, "the bot stopped before the question was posted")
+            continue
+        rnd = Round(
+            id=rec.id,
+            channel_id=rec.channel_id,
+            question=rec.question,
+            window=rec.window,
+            allow_changes=rec.allow_changes,
+            state=rec.state,
+            message_ref=rec.message_ref,
+            posted_at=rec.posted_at,
+            answers={a.player: a for a in rec.answers},
+            scoring=rec.scoring,
+        )
+        if rec.state is RoundState.CLOSED:
+            await service._reveal(rnd, channel)
+            continue
+        # Registered before the marks are read, so live events meanwhile are recorded too.
+        recovering.append(service._track(rnd, channel, arm=False))
+    for live in recovering:
+        await _recover_answers(service, live.round, live.channel)
+        service._arm(live)  # closes at once when the round is already due
+    return len(recovering)
+
+
+async def _read_marks(
+    service: QuizService, rnd: Round, channel: ChannelRecord
+) -> dict[str, list[tuple[str, int]]] | None:
+    """The option marks now on a round's message, by player: [(name, option), ...]; None if unreadable."""
+    assert rnd.message_ref is not None
+    try:
+        marks = await service.chat.read_answers(
+            service.ref(channel), rnd.message_ref, len(rnd.question.options)
+        )
+    except Exception:
+        log.warning("could not read back the marks of round %s; keeping what is recorded", rnd.id)
+        return None
+    by_player: dict[str, list[tuple[str, int]]] = {}
+    for player, name, option in marks:
+        by_player.setdefault(player, []).append((name, option))
+    return by_player
+
+
+async def _recover_answers(service: QuizService, rnd: Round, channel: ChannelRecord) -> None:
+    assert rnd.message_ref is not None and rnd.closes_at is not None
+    by_player = await _read_marks(service, rnd, channel)
+    if by_player is None:
+        return
+    when = min(service.clock(), rnd.closes_at)  # the platform does not say when a mark was added
+    for player, choices in by_player.items():
+        stored = rnd.answers.get(player)
+        if stored is not None and any(o == stored.option for _, o in choices):
+            continue
+        name, option = choices[0]
+        try:
+            rnd.answer(player, name, option, when, late_ok=True)
+        except QuizError:
+            continue
+        service._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, name, option, when))
+    if rnd.allow_changes and not channel.config.remove_reactions:
+        for player in [p for p in rnd.answers if p not in by_player]:
+            gone = rnd.answers.pop(player)
+            service._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, gone.name, None, when))
+    await service._writer.flush()
+
+
+async def reread_open_rounds(service: QuizService) -> int:
+    """After a gap in the platform's events (a fresh gateway session): record marks on open questions that
+    no event brought; how many answers that added or changed."""
+    found = 0
+    for live in [v for v in service._live.values() if v.round.state is RoundState.OPEN]:
+        rnd = live.round
+        assert rnd.message_ref is not None and rnd.closes_at is not None
+        since = service.clock()
+        by_player = await _read_marks(service, rnd, live.channel)
+        if by_player is None:
+            continue
+        for player, choices in by_player.items():
+            current = rnd.answers.get(player)
+            if current is not None and (current.at >= since or any(o == current.option for _, o in choices)):
+                continue  # already counted, or changed live while we were reading: the event is newer
+            name, option = choices[0]
+            try:
+                outcome = service.answer(
+                    rnd.message_ref, player, name, option, at=min(service.clock(), rnd.closes_at)
+                )
+            except QuizError:
+                continue
+            found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
+    return found
