@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,46 @@ def test_every_command_has_help(tmp_path: Path) -> None:
     for cmd in ["validate", "bank", "coverage", "schema", "lookup", "play", "leaderboard", "stats", "run"]:
         out = quizbot(cmd, "--help", tmp=tmp_path)
         assert out.returncode == 0 and "usage: quizbot" in out.stdout, cmd
+
+
+def test_run_stops_cleanly_on_sigterm_keeping_every_answer(tmp_path: Path) -> None:
+    """`docker stop` or `kill` sends SIGTERM: the console bot stops as /quit does, answers stored, the database
+    closed (no WAL left behind), and the open question is left for the next start to resume."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "QUIZBOT_"))}
+    env.update({"QUIZBOT_DB": str(tmp_path / "cli.sqlite3"), "QUIZBOT_QUESTIONS": str(FIXTURE_BANK)})
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--window", "60s"],
+            stdin=subprocess.PIPE,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        try:
+            assert proc.stdin is not None
+
+            def shown(text: str) -> None:
+                deadline = time.monotonic() + 20
+                while text not in out.read_text():
+                    assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+                    time.sleep(0.05)
+
+            shown("Closes at")
+            proc.stdin.write("ann a\n")
+            proc.stdin.flush()
+            shown("ann: recorded")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0, out.read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if proc.stdin is not None:
+                proc.stdin.close()
+    assert not (tmp_path / "cli.sqlite3-wal").exists()
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (1,)
+        assert conn.execute("SELECT state FROM rounds").fetchall() == [("open",)]
+    conn.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
+import signal
 from collections.abc import Awaitable, Callable
 
 from ...core.admin import Admin
@@ -150,6 +152,13 @@ async def run_console(
         stop.set()
 
     tasks = [asyncio.create_task(read()), asyncio.create_task(watch_rounds())]
-    await stop.wait()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform/thread
+        loop.add_signal_handler(signal.SIGTERM, stop.set)  # `docker stop`, `kill`: stop as /quit does
+    try:
+        await stop.wait()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
     for task in tasks:
         task.cancel()
