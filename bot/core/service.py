@@ -256,7 +256,8 @@ class QuizService:
                 if live.timer is not None and live.timer is not asyncio.current_task():
                     live.timer.cancel()
                 await self._writer.flush()  # every answer is durable before the round is scored
-                answers, competitions = await asyncio.gather(  # both reads in one trip to the database
+                # Both reads at once: the answers on the writing connection, the competitions on the reader.
+                answers, competitions = await asyncio.gather(
                     self.store.round_answers(rnd.id),
                     self.store.competitions_running(channel.community_id, rnd.posted_at),
                 )

@@ -5,8 +5,8 @@ In WAL mode every commit appends pages to the -wal file, and by default the comm
 thread: the writer's batches and the closes waited for it (about a sixth of the writer's time in the bench).
 Here a second connection, on a worker thread, runs a PASSIVE checkpoint shortly after commits. PASSIVE never
 waits for or blocks anyone: it copies what no reader still needs and leaves the rest for the next one. The
-bot's connection keeps SQLite's own checkpoint as a backstop, at a higher mark (BACKSTOP_PAGES), should this
-one fall behind or fail (_BACKSTOP).
+bot's connection keeps SQLite's own checkpoint as a backstop, at a higher mark (_BACKSTOP), should this one
+fall behind or fail.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ class Checkpointer:
         self._due = asyncio.Event()
         self._stop = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._run())
-        self.runs = 0  # checkpoints done, for tests and curious operators
         self._running = False  # a checkpoint is under way on a worker thread
         self._orphaned = False  # the task ended during that checkpoint: its thread closes the connection
 
@@ -79,7 +78,6 @@ class Checkpointer:
             self._conn.execute("PRAGMA synchronous = FULL")  # the database file is fsynced after copying
         try:
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            self.runs += 1
         finally:
             if self._orphaned:
                 self._close_connection()
