@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from pydantic import SecretStr
 
-QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
+# The shipped bank is package data, so a plain `pip install .` (not only an editable one) carries it.
+# (`questions/` at the top of a checkout is a link to it, for authors.)
+QUESTIONS_DIR = Path(str(resources.files("bot") / "questions"))
 
 
 def _data_dir(env: Mapping[str, str]) -> Path:

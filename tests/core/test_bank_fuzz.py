@@ -507,7 +507,11 @@ def test_deep_nesting_fails_fast_without_crashing(tmp_path: Path, text: str, lin
     started = time.perf_counter()
     problems = outcome([path])
     assert time.perf_counter() - started < 2
-    assert problems == [f"{path}:{line}: nested more than {MAX_DEPTH} levels deep"]
+    # Behaviour, not wording: refused with one problem on the named line. Where PyYAML's own limit stops the
+    # document first (libyaml's nesting cap, worded by the library and changed between patch releases), the
+    # message is the library's; where ours does, it is ours.
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}:{line}: "), problems
 
 
 @pytest.mark.parametrize(
