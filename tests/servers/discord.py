@@ -22,8 +22,8 @@ Usage::
 Only 127.0.0.1 is ever bound. Nothing here imports discord.py except ``patch_client_urls``.
 
 ``DiscordTestServer`` is built in layers, one file each: the world and wire format (discord_model.py:
-FakeGuild, FakeChannel, FakeRole, Discord's errors), the state and its JSON (discord_state.py), the gateway
-sessions and dispatch (discord_gateway.py), interactions and their webhooks (discord_interactions.py), the
+FakeGuild, FakeChannel, FakeRole, Discord's errors), its JSON (discord_payloads.py, discord_messages.py),
+the state (discord_state.py), the gateway sessions and dispatch (discord_gateway.py), interactions and their webhooks (discord_interactions.py), the
 REST handlers (discord_rest.py) and the HTTP front door with the scripted failures (discord_http.py). This
 file holds the route table, start/stop, the inspection helpers and what tests do as users.
 """
