@@ -145,22 +145,24 @@ class _Frame:
         self.seen: dict[Any, Any] = {}  # key -> the event that wrote it first
 
 
-def load_events(text: str, max_depth: int) -> Any:
+def load_events(text: str, max_depth: int, duplicates: list[Refused] | None = None) -> Any:
     """The single document of `text` as plain data, built straight from libyaml's events.
 
     No node tree is composed (libyaml's composer recurses, and a deep enough file crashes it), and the same
     pass refuses what bank files must not have: aliases (a few lines could stand for billions of values),
     merge keys and collection tags, a second document, nesting deeper than `max_depth`, a key written
-    twice in one mapping (YAML would keep the last silently) and unreadable scalars.
+    twice in one mapping (YAML would keep the last silently) and unreadable scalars. Given a `duplicates`
+    list, a key written twice is added to it instead (the last value kept, as YAML does) and loading goes
+    on, so that the rest of the file can still be checked.
     """
     loader = BankLoader(text)
     try:
-        return _build(loader, max_depth)
+        return _build(loader, max_depth, duplicates)
     finally:
         loader.dispose()
 
 
-def _build(loader: Any, max_depth: int) -> Any:
+def _build(loader: Any, max_depth: int, duplicates: list[Refused] | None) -> Any:
     stack: list[_Frame] = []
     result: Any = None
     documents = 0
@@ -237,10 +239,14 @@ def _build(loader: Any, max_depth: int) -> Any:
                 ) from None
             if first is not None:
                 where = dotted((*_loc(stack), str(value)))
-                raise Refused(
+                twice = Refused(
                     _line(event), f"{where}: duplicate key '{value}' (first at line {_line(first)})"
                 )
-            frame.seen[value] = event  # its line is worked out only if the key comes again
+                if duplicates is None:
+                    raise twice
+                duplicates.append(twice)
+            else:
+                frame.seen[value] = event  # its line is worked out only if the key comes again
             frame.key = value
         else:
             frame.container[frame.key] = value

@@ -138,3 +138,13 @@ def test_second_documents_and_collection_tags_are_yaml_errors_with_a_line(
 
 def test_an_anchor_without_an_alias_is_harmless() -> None:
     assert load_events("base: &b {x: 1}\n", 32) == {"base": {"x": 1}}
+
+
+def test_the_event_builder_can_list_duplicate_keys_and_go_on() -> None:
+    duplicates: list[Refused] = []
+    data = load_events("a:\n  b: 1\n  b: 2\nc:\n  - x: 1\n    x: 3\n", 32, duplicates)
+    assert data == {"a": {"b": 2}, "c": [{"x": 3}]}  # the last value, as YAML keeps it
+    assert [(d.line, d.problem) for d in duplicates] == [
+        (3, "a.b: duplicate key 'b' (first at line 2)"),
+        (6, "c[0].x: duplicate key 'x' (first at line 5)"),
+    ]
