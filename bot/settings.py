@@ -1,4 +1,4 @@
-"""Typed settings from the environment, built once in main and passed down. Tokens are secrets."""
+"""Typed settings from the environment and ./.env, built once in main and passed down. Tokens are secrets."""
 
 from __future__ import annotations
 
@@ -7,28 +7,129 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any, Literal, get_args
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticUseDefault
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .core.errors import quoted
 
 # The shipped bank is package data, so a plain `pip install .` (not only an editable one) carries it.
 # (`questions/` at the top of a checkout is a link to it, for authors.)
 QUESTIONS_DIR = Path(str(resources.files("bot") / "questions"))
+ENV_FILE = ".env"  # read from the working folder; a variable set in the environment wins over it
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# What each checked variable takes, for the one-line error that names it.
+_ALLOWED = {
+    "QUIZBOT_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case)",
+    "QUIZBOT_SLACK_PORT": "a port number from 1 to 65535",
+}
+SECRETS = frozenset({"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"})
+NO_PLATFORM = (
+    "set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or "
+    "SLACK_SIGNING_SECRET (HTTP mode) for Slack, in the environment or in .env"
+)
 
 
-def _data_dir(env: Mapping[str, str]) -> Path:
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "quizbot"
+class SettingsError(ValueError):
+    """A setting the bot cannot use; the text names the variable and what it takes, never a secret."""
 
 
-def _port(text: str) -> int:
-    if not text.strip().isdigit() or not 0 < int(text) < 65536:
-        raise ValueError(f"QUIZBOT_SLACK_PORT must be a port number (1-65535), not '{text}'")
-    return int(text)
+class _Common(BaseSettings):
+    """The variables every command reads."""
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        case_sensitive=True,
+        extra="ignore",  # the environment and .env hold much that is not ours
+    )
+
+    db: str | None = Field(default=None, validation_alias="QUIZBOT_DB")
+    questions: str | None = Field(default=None, validation_alias="QUIZBOT_QUESTIONS")
+    log_level: LogLevel = Field(default="INFO", validation_alias="QUIZBOT_LOG_LEVEL")
+    data_home: str | None = Field(default=None, validation_alias="XDG_DATA_HOME")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                raise PydanticUseDefault()
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.upper() in get_args(LogLevel):
+            return value.upper()
+        return value  # as given, so that the error shows what the user wrote
 
 
-def _secret(env: Mapping[str, str], key: str) -> SecretStr | None:
-    value = env.get(key, "").strip()
-    return SecretStr(value) if value else None
+class _Platforms(_Common):
+    """Also the tokens and platform options, which only `quizbot run` reads."""
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_api_url: str | None = Field(default=None, validation_alias="QUIZBOT_DISCORD_API_URL")
+    discord_gateway_url: str | None = Field(default=None, validation_alias="QUIZBOT_DISCORD_GATEWAY_URL")
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str | None = Field(default=None, validation_alias="QUIZBOT_SLACK_API_URL")
+    slack_port: int = Field(default=3000, ge=1, le=65535, validation_alias="QUIZBOT_SLACK_PORT")
+    slack_admins: str | None = Field(default=None, validation_alias="QUIZBOT_SLACK_ADMINS")
+    schedule_cron: str | None = Field(default=None, validation_alias="QUIZBOT_SCHEDULE")
+    schedule_timezone: str = Field(default="UTC", validation_alias="QUIZBOT_TIMEZONE")
+
+
+class _OnlyGiven(BaseSettings):
+    """Read only the keyword arguments: `from_env(mapping)` means exactly that mapping (tests, benchmarks)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+class _CommonGiven(_OnlyGiven, _Common):
+    pass
+
+
+class _PlatformsGiven(_OnlyGiven, _Platforms):
+    pass
+
+
+def _problem(exc: ValidationError) -> SettingsError:
+    """One line naming each bad variable, what it takes and (unless secret) what it was."""
+    parts = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else "a setting"
+        allowed = _ALLOWED.get(name, str(err["msg"]).lower())
+        value = err.get("input")
+        shown = f", not {quoted(value)}" if isinstance(value, str) and name not in SECRETS else ""
+        parts.append(f"{name} must be {allowed}{shown}")
+    return SettingsError("; ".join(parts))
+
+
+def _read(env: Mapping[str, str] | None, platforms: bool) -> _Common:
+    if env is not None:
+        given: dict[str, Any] = dict(env)
+        return _PlatformsGiven(**given) if platforms else _CommonGiven(**given)
+    try:
+        return _Platforms() if platforms else _Common()
+    except (OSError, UnicodeDecodeError) as exc:  # .env unreadable: say which file, not a traceback
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SettingsError(f"{Path(ENV_FILE).resolve()}: cannot read it: {reason}") from None
 
 
 @dataclass(frozen=True)
@@ -51,27 +152,41 @@ class Settings:
     schedule_timezone: str = "UTC"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read QUIZBOT_* and the platform tokens."""
-        env = os.environ if env is None else env
-        questions = env.get("QUIZBOT_QUESTIONS")
-        return cls(
-            db_path=Path(env.get("QUIZBOT_DB") or _data_dir(env) / "quizbot.sqlite3"),
-            questions=tuple(Path(p) for p in questions.split(os.pathsep)) if questions else (QUESTIONS_DIR,),
-            log_level=env.get("QUIZBOT_LOG_LEVEL", "INFO").upper(),
-            discord_token=_secret(env, "DISCORD_TOKEN"),
-            discord_api_url=env.get("QUIZBOT_DISCORD_API_URL") or None,
-            discord_gateway_url=env.get("QUIZBOT_DISCORD_GATEWAY_URL") or None,
-            slack_bot_token=_secret(env, "SLACK_BOT_TOKEN"),
-            slack_app_token=_secret(env, "SLACK_APP_TOKEN"),
-            slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
-            slack_api_url=env.get("QUIZBOT_SLACK_API_URL") or None,
-            slack_port=_port(env.get("QUIZBOT_SLACK_PORT", "3000")),
-            slack_admins=frozenset(
-                u.strip() for u in env.get("QUIZBOT_SLACK_ADMINS", "").split(",") if u.strip()
+    def from_env(cls, env: Mapping[str, str] | None = None, *, platforms: bool = True) -> Settings:
+        """Read QUIZBOT_* and the platform tokens (only those of every command when `platforms` is false).
+
+        With `env`, from that mapping alone; without, from the process environment over ./.env.
+        Raise SettingsError naming the variable when a value cannot be used.
+        """
+        try:
+            raw = _read(env, platforms)
+        except ValidationError as exc:
+            raise _problem(exc) from None
+        data = Path(raw.data_home) if raw.data_home else Path.home() / ".local" / "share"
+        common: dict[str, Any] = {
+            "db_path": Path(raw.db).expanduser() if raw.db else data / "quizbot" / "quizbot.sqlite3",
+            "questions": (
+                tuple(Path(p).expanduser() for p in raw.questions.split(os.pathsep) if p)
+                if raw.questions
+                else (QUESTIONS_DIR,)
             ),
-            schedule_cron=env.get("QUIZBOT_SCHEDULE") or None,
-            schedule_timezone=env.get("QUIZBOT_TIMEZONE") or "UTC",
+            "log_level": raw.log_level,
+        }
+        if not isinstance(raw, _Platforms):
+            return cls(**common)
+        return cls(
+            **common,
+            discord_token=raw.discord_token,
+            discord_api_url=raw.discord_api_url,
+            discord_gateway_url=raw.discord_gateway_url,
+            slack_bot_token=raw.slack_bot_token,
+            slack_app_token=raw.slack_app_token,
+            slack_signing_secret=raw.slack_signing_secret,
+            slack_api_url=raw.slack_api_url,
+            slack_port=raw.slack_port,
+            slack_admins=frozenset(u.strip() for u in (raw.slack_admins or "").split(",") if u.strip()),
+            schedule_cron=raw.schedule_cron,
+            schedule_timezone=raw.schedule_timezone,
         )
 
     def default_platform(self) -> str:
@@ -81,3 +196,18 @@ class Settings:
         if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
             return "slack"
         return "console"
+
+    def check_slack_pair(self) -> None:
+        """Refuse half of Slack's tokens, which would otherwise fall back to the console unsaid."""
+        second = self.slack_app_token or self.slack_signing_secret
+        if self.discord_token or bool(self.slack_bot_token) == bool(second):
+            return
+        if self.slack_bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET "
+                "(HTTP mode) is: set one of them too, or unset SLACK_BOT_TOKEN for the console"
+            )
+        which = "SLACK_APP_TOKEN" if self.slack_app_token else "SLACK_SIGNING_SECRET"
+        raise SettingsError(
+            f"{which} is set but SLACK_BOT_TOKEN (xoxb-...) is not: set it too, or unset {which} for the console"
+        )
