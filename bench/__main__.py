@@ -16,6 +16,7 @@ SUITES = {
     "bank": "bank load and validation, lookup and autocomplete",
     "schedules": "10k schedules falling due at once",
     "startup": "quizbot run (console) start-up time and memory",
+    "cards": "image cards: leaderboard, season and progress drawn to PNG",
 }
 
 
