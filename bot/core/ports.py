@@ -42,8 +42,9 @@ class Chat(Protocol):
 
     async def read_answers(
         self, where: ChannelRef, message_ref: str, options: int
-    ) -> Sequence[tuple[str, str, int]]:
-        """(player, name, option) of every option mark now on the message, bots excluded."""
+    ) -> Sequence[tuple[str, str, int]] | None:
+        """(player, name, option) of every option mark now on the message, bots excluded; None where the
+        platform keeps no marks (the console): it cannot tell, so no stored answer counts as withdrawn."""
 
     async def remove_mark(self, where: ChannelRef, message_ref: str, player: str, option: int) -> None:
         """Remove a player's option mark (anti-copy); may fail silently without permission."""

@@ -51,7 +51,9 @@ async def resume(service: QuizService) -> int:
 async def _read_marks(
     service: QuizService, rnd: Round, channel: ChannelRecord
 ) -> dict[str, list[tuple[str, int]]] | None:
-    """The option marks now on a round's message, by player: [(name, option), ...]; None if unreadable."""
+    """The option marks now on a round's message, by player: [(name, option), ...]; None when the platform
+    cannot tell (it keeps no marks, as the console, or reading them failed): then nothing stored may be
+    taken back, since a missing mark there is no sign that anyone removed one."""
     assert rnd.message_ref is not None
     try:
         marks = await service.chat.read_answers(
@@ -59,6 +61,8 @@ async def _read_marks(
         )
     except Exception:
         log.warning("could not read back the marks of round %s; keeping what is recorded", rnd.id)
+        return None
+    if marks is None:
         return None
     by_player: dict[str, list[tuple[str, int]]] = {}
     for player, name, option in marks:
@@ -82,6 +86,7 @@ async def _recover_answers(service: QuizService, rnd: Round, channel: ChannelRec
         except QuizError:
             continue
         service._writer.submit(AnswerWrite(rnd.id, channel.community_id, player, name, option, when))
+    # Withdrawn only on the platform's positive word: the marks were read and this player's is gone.
     if rnd.allow_changes and not channel.config.remove_reactions:
         for player in [p for p in rnd.answers if p not in by_player]:
             gone = rnd.answers.pop(player)

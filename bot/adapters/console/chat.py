@@ -49,8 +49,8 @@ class ConsoleChat:
 
     async def read_answers(
         self, where: ChannelRef, message_ref: str, options: int
-    ) -> Sequence[tuple[str, str, int]]:
-        return []  # answers typed in a terminal are stored as they arrive; nothing lives on a message
+    ) -> Sequence[tuple[str, str, int]] | None:
+        return None  # answers typed in a terminal are stored as they arrive; nothing lives on a message
 
     async def remove_mark(self, where: ChannelRef, message_ref: str, player: str, option: int) -> None:
         return None
