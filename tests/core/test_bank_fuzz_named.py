@@ -97,7 +97,7 @@ NAMED: list[tuple[str, str, str]] = [
     (
         "a tab for indentation",
         edit_lines(MINI_TEXT, lambda ls: ls.__setitem__(_at("difficulty: medium"), "\tdifficulty: medium\n")),
-        rf":{Q2 + 2}: YAML syntax: ",
+        rf":{Q2 + 2}: YAML syntax: a tab indents this line: use spaces, not tabs, to indent$",
     ),
     (
         "swapped lines",
@@ -108,7 +108,7 @@ NAMED: list[tuple[str, str, str]] = [
                 [ls[_at("Plotting feature") + 1], ls[_at("Plotting feature")]],
             ),
         ),
-        rf":{Q2 + 6}: YAML syntax: did not find expected key$",
+        rf":{Q2 + 6}: YAML syntax: '- text' is indented less than 'correct' above it on line {Q2 + 5}: line it up$",
     ),
     (
         "truncated inside a question",
