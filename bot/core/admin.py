@@ -136,9 +136,7 @@ class Admin:
     ) -> TeamRecord:
         """Create a team and put its creator in it."""
         name = check_name(name, "team")
-        team_id = await self.store.create_team(channel.community_id, name)
-        member = await self.store.player(channel.community_id, player, player_name)
-        await self.store.join_team(member.id, team_id)
+        team_id = await self.store.found_team(channel.community_id, name, player, player_name)
         return TeamRecord(team_id, name, None, 1)
 
     async def join_team(self, channel: ChannelRecord, name: str, player: str, player_name: str) -> TeamRecord:
@@ -168,14 +166,7 @@ class Admin:
         """Make a platform role a team: members with the role count for it."""
         require_admin(admin)
         name = check_name(name, "team")
-        team = await self.store.find_team(channel.community_id, name)
-        if team is None:
-            team = TeamRecord(await self.store.create_team(channel.community_id, name), name, None, 0)
-        other = await self.store.team_by_role(channel.community_id, role_ref)
-        if other is not None and other.id != team.id:
-            raise ConflictError(f"that role is already bound to '{other.name}'")
-        await self.store.bind_role(team.id, role_ref)
-        return TeamRecord(team.id, team.name, role_ref, team.members)
+        return await self.store.bind_role_to_team(channel.community_id, name, role_ref)  # refused: no change
 
     async def sync_role_member(
         self, channel: ChannelRecord, role_refs: list[str], player: str, name: str

@@ -127,6 +127,52 @@ class CommunityRepo:
         except sqlite3.IntegrityError:
             raise ConflictError(f"a team called '{name}' already exists") from None
 
+    async def found_team(self, community_id: int, name: str, founder: str, founder_name: str) -> int:
+        """Create a team with its founder in it, in one transaction: a refused name changes nothing."""
+        try:
+            async with self.db.transaction() as conn:
+                cur = await conn.execute(
+                    "INSERT INTO teams (community_id, name) VALUES (?, ?)", (community_id, name)
+                )
+                team_id = int(cur.lastrowid or 0)
+                await conn.execute(
+                    "INSERT INTO players (community_id, external_id, name) VALUES (?, ?, ?) "
+                    "ON CONFLICT (community_id, external_id) DO UPDATE SET name = excluded.name",
+                    (community_id, founder, founder_name),
+                )
+                await conn.execute(
+                    "INSERT INTO team_members (player_id, team_id) SELECT id, ? FROM players "
+                    "WHERE community_id = ? AND external_id = ? "
+                    "ON CONFLICT (player_id) DO UPDATE SET team_id = excluded.team_id",
+                    (team_id, community_id, founder),
+                )
+                return team_id
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"a team called '{name}' already exists") from None
+
+    async def bind_role_to_team(self, community_id: int, name: str, role_ref: str) -> TeamRecord:
+        """Make a role team `name`'s (created if new), in one transaction; a role bound to another team is
+        refused with ConflictError before anything is written."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                _TEAM + "WHERE t.community_id = ? AND t.role_ref = ?", (community_id, role_ref)
+            ) as cur:
+                bound = await cur.fetchone()
+            async with conn.execute(
+                _TEAM + "WHERE t.community_id = ? AND t.name = ?", (community_id, name)
+            ) as cur:
+                found = await cur.fetchone()
+            team = TeamRecord(*found) if found else None
+            if bound is not None and (team is None or bound[0] != team.id):
+                raise ConflictError(f"that role is already bound to '{bound[1]}'")
+            if team is None:
+                cur = await conn.execute(
+                    "INSERT INTO teams (community_id, name) VALUES (?, ?)", (community_id, name)
+                )
+                team = TeamRecord(int(cur.lastrowid or 0), name, None, 0)
+            await conn.execute("UPDATE teams SET role_ref = ? WHERE id = ?", (role_ref, team.id))
+        return TeamRecord(team.id, team.name, role_ref, team.members)
+
     async def find_team(self, community_id: int, name: str) -> TeamRecord | None:
         """A team by name, ignoring case."""
         async with self.db.reader.execute(
