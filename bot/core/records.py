@@ -105,6 +105,7 @@ class AnswerFact:
     stage: str
     services: tuple[str, ...]
     correct: bool
+    answer_ref: str | None = None  # what the correct option names, as the question was asked
 
 
 class AnswerWrite(NamedTuple):

@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .bank import Bank
+from .bank_schema import Kind
 from .records import AnswerFact
 from .views import Accuracy
 
 MIN_FOR_WEAKEST = 2
+
+
+def credited_services(fact: AnswerFact, bank: Bank) -> tuple[str, ...]:
+    """The services an answer counts toward: only those the question is about, not every service it tags."""
+    # Rule: its answer_ref if a service (its tags also list wrong options' services), else every service it tags.
+    ref = fact.answer_ref
+    if ref is not None:
+        entry = bank.glossary.get(ref)
+        if ref in fact.services or (entry is not None and entry.kind is Kind.SERVICE):
+            return (ref,)
+    return fact.services
 
 
 def accuracy_by(facts: Iterable[AnswerFact], bank: Bank) -> tuple[list[Accuracy], list[Accuracy]]:
@@ -16,7 +28,8 @@ def accuracy_by(facts: Iterable[AnswerFact], bank: Bank) -> tuple[list[Accuracy]
     stage_counts: dict[str, list[int]] = {}
     service_counts: dict[str, list[int]] = {}
     for fact in facts:
-        for key, table in [(fact.stage, stage_counts)] + [(s, service_counts) for s in fact.services]:
+        credited = credited_services(fact, bank)
+        for key, table in [(fact.stage, stage_counts)] + [(s, service_counts) for s in credited]:
             row = table.setdefault(key, [0, 0])
             row[0] += int(fact.correct)
             row[1] += 1

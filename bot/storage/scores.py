@@ -71,13 +71,15 @@ class ScoreRepo:
             return [(str(r[0]), r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]
 
     async def answer_facts(self, player_id: int) -> list[AnswerFact]:
-        """Every scored answer of a player, with its question's stage and services."""
+        """Every scored answer of a player, with its question's stage, services and answer_ref as asked."""
         async with self.db.reader.execute(
-            "SELECT r.stage, r.services, a.correct FROM answers a JOIN rounds r ON r.id = a.round_id "
+            # The round's snapshot of its question says what the correct option named when it was asked.
+            "SELECT r.stage, r.services, a.correct, json_extract(r.question, '$.answer_ref') "
+            "FROM answers a JOIN rounds r ON r.id = a.round_id "
             "WHERE a.player_id = ? AND a.correct IS NOT NULL",
             (player_id,),
         ) as cur:
             return [
-                AnswerFact(stage, tuple(json.loads(services)), bool(correct))
-                for stage, services, correct in await cur.fetchall()
+                AnswerFact(stage, tuple(json.loads(services)), bool(correct), answer_ref)
+                for stage, services, correct, answer_ref in await cur.fetchall()
             ]
