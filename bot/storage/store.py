@@ -9,9 +9,10 @@ from .db import Database
 from .rounds import RoundRepo
 from .schedules import ScheduleRepo
 from .scores import ScoreRepo
+from .study import StudyRepo
 
 
-class SqliteStore(CommunityRepo, RoundRepo, ScoreRepo, ScheduleRepo):
+class SqliteStore(CommunityRepo, RoundRepo, ScoreRepo, ScheduleRepo, StudyRepo):
     """Every stored thing quizbot has, behind the core's Store protocol."""
 
     def __init__(self, db: Database) -> None:

@@ -2,15 +2,16 @@
 
 Discrimination is the point-biserial correlation between getting this question right (1/0) and the
 person's accuracy on every other question they answered (the "rest" score, so an item does not correlate
-with itself); the Pearson correlation of the standard library computes it.
+with itself): Pearson's r over those pairs, computed from running sums so that storage can total them in
+SQL over a million answers.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from statistics import StatisticsError, correlation
+from math import sqrt
 
 TOO_EASY = 0.9  # share correct at or above which a question teaches little
 TOO_HARD = 0.3  # share correct below which a four-option question is near guessing
@@ -40,68 +41,101 @@ class QuestionAnalytics:
     flags: tuple[str, ...] = field(default=())
 
 
-def analyse(
-    answers: Iterable[AnswerFact],
-    options: dict[str, int],
-    correct_option: dict[str, int],
-    min_answers: int = 1,
-) -> list[QuestionAnalytics]:
-    """Figures for every question with at least `min_answers` answers, hardest first."""
-    by_question: dict[str, list[AnswerFact]] = defaultdict(list)
+@dataclass
+class QuestionTally:
+    """What analytics needs of one question's answers: picks per option and the sums behind the correlation.
+
+    `n`, `sx`, `sy`, `syy`, `sxy` run over the answers whose person answered something else too (x: this
+    answer right = 1; y: that person's share right on their other answers)."""
+
+    question_id: str
+    picks: Counter[int] = field(default_factory=Counter)
+    right: int = 0
+    n: int = 0
+    sx: float = 0.0
+    sy: float = 0.0
+    syy: float = 0.0
+    sxy: float = 0.0
+
+    @property
+    def answered(self) -> int:
+        """How many answered."""
+        return sum(self.picks.values())
+
+
+def tally(answers: Iterable[AnswerFact]) -> dict[str, QuestionTally]:
+    """Per-question tallies from answers (storage computes the same sums in SQL over large tables)."""
+    rows = list(answers)
     right: Counter[str] = Counter()
     given: Counter[str] = Counter()
-    for a in answers:
-        by_question[a.question_id].append(a)
+    for a in rows:
         given[a.player] += 1
         right[a.player] += a.correct
-    found = []
-    for qid, rows in by_question.items():
-        if len(rows) < min_answers or qid not in options:
-            continue
-        found.append(_one(qid, rows, options[qid], correct_option.get(qid), right, given))
-    found.sort(key=lambda q: (q.correct_share, q.question_id))
+    found: dict[str, QuestionTally] = {}
+    for a in rows:
+        t = found.setdefault(a.question_id, QuestionTally(a.question_id))
+        t.picks[a.option] += 1
+        t.right += a.correct
+        others = given[a.player] - 1
+        if others > 0:  # a person whose only answer is this one has no rest score
+            x, y = float(a.correct), (right[a.player] - a.correct) / others
+            t.n += 1
+            t.sx += x
+            t.sy += y
+            t.syy += y * y
+            t.sxy += x * y
     return found
 
 
-def _one(
-    qid: str,
-    rows: list[AnswerFact],
-    n_options: int,
-    key: int | None,
-    right: Counter[str],
-    given: Counter[str],
-) -> QuestionAnalytics:
-    picks = Counter(a.option for a in rows)
-    n = len(rows)
-    correct = sum(a.correct for a in rows)
-    wrong = [(count, -opt) for opt, count in picks.items() if opt != key]
-    most_wrong = -max(wrong)[1] if wrong else None
-    item, rest = [], []
-    for a in rows:
-        others = given[a.player] - 1
-        if others > 0:  # a person whose only answer is this one has no rest score
-            item.append(1.0 if a.correct else 0.0)
-            rest.append((right[a.player] - a.correct) / others)
-    try:
-        disc: float | None = correlation(item, rest) if len(item) >= 2 else None
-    except StatisticsError:  # one side constant: everyone right (or wrong), or equal rest scores
-        disc = None
-    share = correct / n
+def _pearson(t: QuestionTally) -> float | None:
+    """Pearson's r of (x, y) from the sums (x is 0/1, so the sum of x squared is the sum of x)."""
+    if t.n < 2:
+        return None
+    vx = t.n * t.sx - t.sx * t.sx
+    vy = t.n * t.syy - t.sy * t.sy
+    if vx <= 1e-12 or vy <= 1e-12:  # everyone right, everyone wrong, or equal rest scores
+        return None
+    return (t.n * t.sxy - t.sx * t.sy) / sqrt(vx * vy)
+
+
+def figures(t: QuestionTally, n_options: int, key: int | None) -> QuestionAnalytics:
+    """One question's figures and flags from its tally."""
+    n = t.answered
+    wrong = [(count, -opt) for opt, count in t.picks.items() if opt != key and count > 0]
+    disc = _pearson(t)
+    share = t.right / n if n else 0.0
     flags = []
     if share >= TOO_EASY:
         flags.append("too easy")
     if share < TOO_HARD:
         flags.append("too hard")
-    if any(picks.get(i, 0) / n <= LOW_PICK for i in range(n_options) if i != key):
+    if any(t.picks.get(i, 0) / n <= LOW_PICK for i in range(n_options) if i != key):
         flags.append("distractor nobody picks")
     if disc is not None and disc < 0:
         flags.append("negative discrimination")
     return QuestionAnalytics(
-        question_id=qid,
+        question_id=t.question_id,
         answered=n,
         correct_share=share,
-        pick_share=tuple(picks.get(i, 0) / n for i in range(n_options)),
-        most_picked_wrong=most_wrong,
+        pick_share=tuple(t.picks.get(i, 0) / n for i in range(n_options)),
+        most_picked_wrong=-max(wrong)[1] if wrong else None,
         discrimination=disc,
         flags=tuple(flags),
     )
+
+
+def analyse(
+    tallies: dict[str, QuestionTally] | Iterable[AnswerFact],
+    options: dict[str, int],
+    correct_option: dict[str, int],
+    min_answers: int = 1,
+) -> list[QuestionAnalytics]:
+    """Figures for every question of the bank with at least `min_answers` answers, hardest first."""
+    found = tallies if isinstance(tallies, dict) else tally(tallies)
+    out = [
+        figures(t, options[qid], correct_option.get(qid))
+        for qid, t in found.items()
+        if t.answered >= max(1, min_answers) and qid in options
+    ]
+    out.sort(key=lambda q: (q.correct_share, q.question_id))
+    return out

@@ -1,0 +1,306 @@
+"""Study storage: memories (FSRS state per person and question), private sessions, reports and reminders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.study.analytics import QuestionTally
+from ..core.study.memory import Memory
+from ..core.study.ports import ChannelAnswer, Fold
+from .db import Database
+
+_MEM = (
+    "SELECT question_id, state, step, stability, difficulty, due, last_review, reviews, lapses FROM memories "
+)
+_SESSION = "SELECT id, player_id, kind, questions, started_at, ends_at, ended_at FROM study_sessions "
+_UPSERT = (
+    "INSERT OR REPLACE INTO memories (player_id, question_id, state, step, stability, difficulty, due, "
+    "last_review, reviews, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+FOLD_BATCH = 50  # rounds folded into memories per transaction, so a large backlog never holds the writer long
+
+
+def _memory(r: Sequence[Any]) -> Memory:
+    return Memory(str(r[0]), int(r[1]), r[2], r[3], r[4], float(r[5]), r[6], int(r[7]), int(r[8]))
+
+
+def _params(player_id: int, m: Memory) -> tuple[object, ...]:
+    return (player_id, m.question_id, m.state, m.step, m.stability, m.difficulty, m.due, m.last_review,
+            m.reviews, m.lapses)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A stored session and its answers so far."""
+
+    id: int
+    player_id: int
+    kind: str
+    questions: tuple[tuple[str, int, int], ...]  # (question id, option count, correct option)
+    started_at: float
+    ends_at: float | None
+    ended_at: float | None
+    answers: tuple[tuple[int, int, bool, float], ...]  # (index, option, correct, at)
+
+
+class StudyRepo:
+    """Everything the study features store."""
+
+    db: Database
+
+    async def memories(self, player_id: int) -> list[Memory]:
+        """Every memory of one person."""
+        async with self.db.reader.execute(_MEM + "WHERE player_id = ?", (player_id,)) as cur:
+            return [_memory(r) for r in await cur.fetchall()]
+
+    async def due_memories(self, player_id: int, at: float, limit: int) -> list[Memory]:
+        """The person's memories due by `at`: missed last time first (lapsed, not yet back in review), then the
+        most overdue."""
+        sql = _MEM + "WHERE player_id = ? AND due <= ? ORDER BY (lapses > 0 AND state != 2) DESC, due LIMIT ?"
+        async with self.db.reader.execute(sql, (player_id, at, limit)) as cur:
+            return [_memory(r) for r in await cur.fetchall()]
+
+    async def due_counts(self, player_id: int, at: float, until: float) -> tuple[int, int]:
+        """How many of the person's questions are due now, and by `until`."""
+        async with self.db.reader.execute(
+            "SELECT count(*) FILTER (WHERE due <= ?), count(*) FROM memories WHERE player_id = ? AND due <= ?",
+            (at, player_id, until),
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def create_session(
+        self,
+        player_id: int,
+        kind: str,
+        questions: Sequence[tuple[str, int, int]],
+        started_at: float,
+        ends_at: float | None,
+    ) -> int:
+        """Store a new session, ending any the person left open (one open session per person)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE study_sessions SET ended_at = ? WHERE player_id = ? AND ended_at IS NULL",
+                (started_at, player_id),
+            )
+            cur = await conn.execute(
+                "INSERT INTO study_sessions (player_id, kind, questions, started_at, ends_at) VALUES (?, ?, ?, ?, ?)",
+                (player_id, kind, json.dumps([list(q) for q in questions]), started_at, ends_at),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def session(self, session_id: int) -> SessionRow | None:
+        """One session with its answers."""
+        return await self._session(_SESSION + "WHERE id = ?", (session_id,))
+
+    async def open_session(self, player_id: int) -> SessionRow | None:
+        """The person's open session, if any."""
+        sql = _SESSION + "WHERE player_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1"
+        return await self._session(sql, (player_id,))
+
+    async def _session(self, sql: str, params: tuple[object, ...]) -> SessionRow | None:
+        async with self.db.reader.execute(sql, params) as cur:
+            r = await cur.fetchone()
+        if r is None:
+            return None
+        async with self.db.reader.execute(
+            "SELECT idx, option, correct, answered_at FROM study_answers WHERE session_id = ? ORDER BY idx",
+            (r[0],),
+        ) as cur:
+            answers = tuple((int(a[0]), int(a[1]), bool(a[2]), float(a[3])) for a in await cur.fetchall())
+        questions = tuple((str(q[0]), int(q[1]), int(q[2])) for q in json.loads(r[3]))
+        return SessionRow(int(r[0]), int(r[1]), str(r[2]), questions, float(r[4]), r[5], r[6], answers)
+
+    async def save_session_answer(
+        self,
+        session_id: int,
+        player_id: int,
+        answer: tuple[int, str, int, bool, float],
+        memory: Memory,
+        ended_at: float | None,
+    ) -> bool:
+        """Store (index, question id, option, correct, at) and the memory it makes, in one transaction; False
+        when that index is already answered (the first answer stands: nothing is counted twice)."""
+        index, qid, option, correct, at = answer
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT OR IGNORE INTO study_answers (session_id, idx, question_id, option, correct, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, index, qid, option, int(correct), at),
+            )
+            if cur.rowcount != 1:
+                return False
+            await conn.execute(_UPSERT, _params(player_id, memory))
+            if ended_at is not None:
+                await conn.execute(
+                    "UPDATE study_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                    (ended_at, session_id),
+                )
+            return True
+
+    async def end_session(self, session_id: int, at: float) -> None:
+        """Mark a session ended (once: a second end keeps the first time)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE study_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (at, session_id)
+            )
+
+    async def exam_history(
+        self, player_id: int, limit: int = 10
+    ) -> list[tuple[float, float | None, int, int]]:
+        """(started, ended, correct, total) of the person's latest exams, newest first."""
+        sql = (
+            "SELECT s.started_at, s.ended_at, (SELECT count(*) FROM study_answers a WHERE a.session_id = s.id "
+            "AND a.correct = 1), json_array_length(s.questions) FROM study_sessions s "
+            "WHERE s.player_id = ? AND s.kind = 'exam' ORDER BY s.id DESC LIMIT ?"
+        )
+        async with self.db.reader.execute(sql, (player_id, limit)) as cur:
+            return [(float(r[0]), r[1], int(r[2]), int(r[3])) for r in await cur.fetchall()]
+
+    async def fold_channel_answers(self, fold: Fold) -> int:
+        """Fold the answers of revealed rounds past the watermark into memories, in round order; returns how
+        many answers were folded. A round still open holds the watermark below it, so none is skipped."""
+        folded = 0
+        while True:
+            async with self.db.transaction() as conn:
+                mark = int(
+                    (
+                        await (
+                            await conn.execute("SELECT round_id FROM study_progress WHERE name = 'memories'")
+                        ).fetchone()
+                        or (0,)
+                    )[0]
+                )
+                row = await (
+                    await conn.execute(
+                        "SELECT min(id) FROM rounds WHERE state IN ('pending', 'open', 'closed')"
+                    )
+                ).fetchone()
+                limit = row[0] - 1 if row and row[0] is not None else None
+                rows = await conn.execute_fetchall(
+                    "SELECT id FROM rounds WHERE id > ? AND (? IS NULL OR id <= ?) AND state IN ('revealed', 'failed') "
+                    "ORDER BY id LIMIT ?",
+                    (mark, limit, limit, FOLD_BATCH),
+                )
+                ids = [int(r[0]) for r in rows]
+                if not ids:
+                    return folded
+                answers = await conn.execute_fetchall(
+                    "SELECT a.player_id, r.question_id, a.correct, a.answered_at FROM answers a "
+                    "JOIN rounds r ON r.id = a.round_id WHERE a.round_id BETWEEN ? AND ? AND a.correct IS NOT NULL "
+                    "AND r.state = 'revealed' ORDER BY a.round_id, a.answered_at",
+                    (ids[0], ids[-1]),
+                )
+                given: list[ChannelAnswer] = [
+                    (int(a[0]), str(a[1]), bool(a[2]), float(a[3])) for a in answers
+                ]
+                known = await self._known(conn, {(a[0], a[1]) for a in given})
+                changed = fold(known, given)
+                await conn.executemany(_UPSERT, [_params(p, m) for (p, _), m in changed.items()])
+                await conn.execute(
+                    "UPDATE study_progress SET round_id = ? WHERE name = 'memories'", (ids[-1],)
+                )
+                folded += len(given)
+
+    @staticmethod
+    async def _known(conn: Any, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Memory]:
+        found: dict[tuple[int, str], Memory] = {}
+        wanted = sorted(pairs)
+        for i in range(0, len(wanted), 400):  # row values, a few hundred at a time (SQLite's parameter limit)
+            chunk = wanted[i : i + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            params = [v for pair in chunk for v in pair]
+            sql = "SELECT player_id, " + _MEM[7:] + f"WHERE (player_id, question_id) IN (VALUES {values})"
+            for r in await conn.execute_fetchall(sql, params):
+                found[(int(r[0]), str(r[1]))] = _memory(r[1:])
+        return found
+
+    async def question_tallies(self) -> dict[str, QuestionTally]:
+        """Per-question picks and the correlation sums over every scored answer, channel and private alike."""
+        sql = """
+        WITH given AS (
+            SELECT a.player_id AS p, r.question_id AS q, a.option AS o, a.correct AS x
+            FROM answers a JOIN rounds r ON r.id = a.round_id WHERE a.correct IS NOT NULL
+            UNION ALL
+            SELECT s.player_id, sa.question_id, sa.option, sa.correct
+            FROM study_answers sa JOIN study_sessions s ON s.id = sa.session_id
+        ),
+        person AS (SELECT p, count(*) AS n, sum(x) AS r FROM given GROUP BY p),
+        scored AS (
+            SELECT g.q, g.o, g.x, CASE WHEN person.n > 1 THEN (person.r - g.x) * 1.0 / (person.n - 1) END AS y
+            FROM given g JOIN person ON person.p = g.p
+        )
+        SELECT q, o, count(*), sum(x), count(y), sum(x) FILTER (WHERE y IS NOT NULL), total(y), total(y * y),
+               total(x * y)
+        FROM scored GROUP BY q, o
+        """
+        found: dict[str, QuestionTally] = {}
+        async with self.db.reader.execute(sql) as cur:
+            async for q, o, n, right, n_rest, x_rest, sy, syy, sxy in cur:
+                t = found.setdefault(str(q), QuestionTally(str(q)))
+                t.picks[int(o)] += int(n)
+                t.right += int(right or 0)
+                t.n += int(n_rest)
+                t.sx += float(x_rest or 0)
+                t.sy += float(sy)
+                t.syy += float(syy)
+                t.sxy += float(sxy)
+        return found
+
+    async def add_report(self, player_id: int, question_id: str, reason: str, at: float) -> int:
+        """Store a player's report that a question is wrong or unclear."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO question_reports (player_id, question_id, reason, reported_at) VALUES (?, ?, ?, ?)",
+                (player_id, question_id, reason, at),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def reports(self) -> list[tuple[int, str, str, str, float]]:
+        """(id, question id, reporter's name, reason, when) of every report, newest first."""
+        sql = (
+            "SELECT r.id, r.question_id, p.name, r.reason, r.reported_at FROM question_reports r "
+            "JOIN players p ON p.id = r.player_id ORDER BY r.id DESC"
+        )
+        async with self.db.reader.execute(sql) as cur:
+            return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4])) for r in await cur.fetchall()]
+
+    async def set_reminder(self, player_id: int, on: bool) -> None:
+        """Ask for (or stop) the daily reminder."""
+        async with self.db.transaction() as conn:
+            if on:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO study_reminders (player_id) VALUES (?)", (player_id,)
+                )
+            else:
+                await conn.execute("DELETE FROM study_reminders WHERE player_id = ?", (player_id,))
+
+    async def reminder_on(self, player_id: int) -> bool:
+        """Whether the person asked for reminders."""
+        return bool(
+            await self.db.read_scalar(
+                "SELECT count(*) FROM study_reminders WHERE player_id = ?", (player_id,)
+            )
+        )
+
+    async def reminders_due(self, platform: str, at: float, gap: float) -> list[tuple[int, str, str, int]]:
+        """(player id, player's external id, community's external id, questions due) of people on `platform`
+        who asked for reminders, have questions due and had no reminder in the last `gap` seconds."""
+        sql = (
+            "SELECT p.id, p.external_id, c.external_id, (SELECT count(*) FROM memories m WHERE m.player_id = p.id "
+            "AND m.due <= ?1) AS due FROM study_reminders s JOIN players p ON p.id = s.player_id "
+            "JOIN communities c ON c.id = p.community_id "
+            "WHERE c.platform = ?2 AND (s.reminded_at IS NULL OR s.reminded_at <= ?1 - ?3) AND due > 0"
+        )
+        async with self.db.reader.execute(sql, (at, platform, gap)) as cur:
+            return [(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in await cur.fetchall()]
+
+    async def mark_reminded(self, player_id: int, at: float) -> None:
+        """Note that a reminder went out."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE study_reminders SET reminded_at = ? WHERE player_id = ?", (at, player_id)
+            )
