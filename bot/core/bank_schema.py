@@ -49,6 +49,13 @@ class Style(StrEnum):
     SCENARIO = "scenario"
 
 
+class Depth(StrEnum):
+    """Exam: at the AI Practitioner exam's level; deep: a sub-feature, API or setting beyond it."""
+
+    EXAM = "exam"
+    DEEP = "deep"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -68,6 +75,12 @@ class GlossaryEntry(_Strict):
     docs: HttpUrl | None = Field(default=None, description="AWS documentation link.")
     note: Text | None = Field(
         default=None, description="Where a source note differs from AWS's documentation, and how."
+    )
+    asked_as: tuple[Text, ...] = Field(
+        default=(), description="How learners phrase a need this entry answers, for lookup."
+    )
+    loops_to: tuple[Id, ...] = Field(
+        default=(), description="Stages the lifecycle goes back to after this stage (a loop)."
     )
 
 
@@ -95,6 +108,10 @@ class Question(_Strict):
     )
     difficulty: Difficulty
     style: Style = Style.RECALL
+    depth: Depth = Field(
+        default=Depth.EXAM,
+        description="exam: what the exam asks; deep: a sub-feature, API name or setting above the exam's level.",
+    )
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
     options: tuple[Option, ...] = Field(min_length=2, max_length=5)
     explanation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
