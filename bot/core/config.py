@@ -48,6 +48,7 @@ class ChannelConfig:
     remove_reactions: bool = False
     stages: tuple[str, ...] = ()
     difficulties: tuple[str, ...] = ()
+    depth: str = "exam"  # exam | deep | all; see README 'Channel settings' for why exam is the default
     scoring: ScoringRules = ScoringRules()
 
     def to_json(self) -> dict[str, Any]:
@@ -67,6 +68,7 @@ class ChannelConfig:
 
 
 MIN_WINDOW, MAX_WINDOW = 10, 7 * 24 * 3600
+DEPTHS = ("exam", "deep", "all")
 _BOOLS = {
     "on": True,
     "true": True,
@@ -83,6 +85,7 @@ SETTING_HELP: dict[str, str] = {
     "remove_reactions": "on/off: remove each reaction once recorded (needs Manage Messages)",
     "stages": "comma-separated stage ids for the pool, or 'all'",
     "difficulties": "comma-separated easy,medium,hard, or 'all'",
+    "depth": "exam (exam-level questions), deep (sub-features, APIs, settings) or all",
     "points_easy": "base points for a correct easy answer",
     "points_medium": "base points for a correct medium answer",
     "points_hard": "base points for a correct hard answer",
@@ -142,6 +145,10 @@ def apply_setting(config: ChannelConfig, key: str, value: str, known_stages: set
         if key == "allow_changes":
             return replace(config, allow_changes=flag)
         return replace(config, remove_reactions=flag)
+    if key == "depth":
+        if value.lower() not in DEPTHS:
+            raise InvalidInputError(f"depth takes {', '.join(DEPTHS)}, not {quoted(value)}")
+        return replace(config, depth=value.lower())
     if key in ("stages", "difficulties"):
         items = (
             ()

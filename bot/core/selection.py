@@ -18,6 +18,11 @@ class Asked:
     last_at: float
 
 
+def at_depth(pool: Sequence[Question], depth: str) -> list[Question]:
+    """The pool's questions at a channel's depth: 'exam', 'deep', or 'all' for both."""
+    return list(pool) if depth == "all" else [q for q in pool if q.depth.value == depth]
+
+
 def choose_question(pool: Sequence[Question], asked: Mapping[str, Asked], rng: random.Random) -> Question:
     """Pick from the least-asked questions, in the stage asked least recently among them."""
     if not pool:

@@ -19,7 +19,7 @@ from .ports import AnswerSink, Chat, PostError, Store
 from .records import AnswerWrite, ChannelRecord, ResultRow, ScheduleRecord
 from .results import ScoredAnswer, score_round
 from .rounds import Outcome, Round, RoundState
-from .selection import choose_question
+from .selection import at_depth, choose_question
 from .views import ChannelRef, LookupHit, QuestionView, RevealView
 
 log = logging.getLogger(__name__)
@@ -115,9 +115,12 @@ class QuizService:
             stage = hits[0].id
         if difficulty is not None and difficulty not in {d.value for d in Difficulty}:
             raise InvalidInputError(f"difficulty is easy, medium or hard, not '{difficulty}'")
-        pool = self.bank.pool(
-            stages=[stage] if stage else config.stages,
-            difficulties=[difficulty] if difficulty else config.difficulties,
+        pool = at_depth(
+            self.bank.pool(
+                stages=[stage] if stage else config.stages,
+                difficulties=[difficulty] if difficulty else config.difficulties,
+            ),
+            config.depth,
         )
         question = choose_question(pool, await self.store.asked_in_channel(channel.id), self._rng)
         window = window or config.answer_window
