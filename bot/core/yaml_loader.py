@@ -137,11 +137,12 @@ _NO_KEY = object()
 
 
 class _Frame:
-    __slots__ = ("container", "key", "seen", "start")
+    __slots__ = ("container", "drop", "key", "seen", "start")
 
     def __init__(self, container: Any, start: Any) -> None:
         self.container, self.start = container, start
         self.key: Any = _NO_KEY
+        self.drop = False  # the pending key was written twice: its value is not kept
         self.seen: dict[Any, Any] = {}  # key -> the event that wrote it first
 
 
@@ -152,8 +153,8 @@ def load_events(text: str, max_depth: int, duplicates: list[Refused] | None = No
     pass refuses what bank files must not have: aliases (a few lines could stand for billions of values),
     merge keys and collection tags, a second document, nesting deeper than `max_depth`, a key written
     twice in one mapping (YAML would keep the last silently) and unreadable scalars. Given a `duplicates`
-    list, a key written twice is added to it instead (the last value kept, as YAML does) and loading goes
-    on, so that the rest of the file can still be checked.
+    list, a key written twice is added to it instead (the first value kept) and loading goes on, so that
+    the rest of the file can still be checked.
     """
     loader = BankLoader(text)
     try:
@@ -245,11 +246,15 @@ def _build(loader: Any, max_depth: int, duplicates: list[Refused] | None) -> Any
                 if duplicates is None:
                     raise twice
                 duplicates.append(twice)
+                frame.drop = True  # the first value stays: the problem names its line
             else:
                 frame.seen[value] = event  # its line is worked out only if the key comes again
             frame.key = value
         else:
-            frame.container[frame.key] = value
+            if frame.drop:
+                frame.drop = False
+            else:
+                frame.container[frame.key] = value
             frame.key = _NO_KEY
     return result
 

@@ -129,3 +129,17 @@ def test_a_glossary_that_is_not_yaml_leaves_the_other_files_checked(tmp_path: Pa
         f"{q}:14: questions[1].stage: unknown stage 'edaa'",
         f"{q}:27: questions[2].difficulty: Input should be 'easy', 'medium' or 'hard'",
     ]
+
+
+def test_a_key_written_twice_keeps_its_first_value_and_its_question_is_still_checked(tmp_path: Path) -> None:
+    g = _write(tmp_path, "a-glossary.yaml", GLOSSARY)
+    second = "        correct: true\n        correct: false\n"
+    q = _write(
+        tmp_path,
+        "q.yaml",
+        "questions:\n" + question("q-1", stage="edaa").replace("        correct: true\n", second),
+    )
+    assert _problems(g, q) == [
+        f"{q}:3: questions[0].stage: unknown stage 'edaa'",
+        f"{q}:9: questions[0].options[0].correct: duplicate key 'correct' (first at line 8)",
+    ]

@@ -143,7 +143,7 @@ def test_an_anchor_without_an_alias_is_harmless() -> None:
 def test_the_event_builder_can_list_duplicate_keys_and_go_on() -> None:
     duplicates: list[Refused] = []
     data = load_events("a:\n  b: 1\n  b: 2\nc:\n  - x: 1\n    x: 3\n", 32, duplicates)
-    assert data == {"a": {"b": 2}, "c": [{"x": 3}]}  # the last value, as YAML keeps it
+    assert data == {"a": {"b": 1}, "c": [{"x": 1}]}  # the first value: the problem says it is the one kept
     assert [(d.line, d.problem) for d in duplicates] == [
         (3, "a.b: duplicate key 'b' (first at line 2)"),
         (6, "c[0].x: duplicate key 'x' (first at line 5)"),
