@@ -141,5 +141,5 @@ def test_a_key_written_twice_keeps_its_first_value_and_its_question_is_still_che
     )
     assert _problems(g, q) == [
         f"{q}:3: questions[0].stage: unknown stage 'edaa'",
-        f"{q}:9: questions[0].options[0].correct: duplicate key 'correct' (first at line 8)",
+        f"{q}:10: questions[0].options[0].correct: duplicate key 'correct' (first at line 9)",
     ]
