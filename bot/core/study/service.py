@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..bank import Bank
 from ..bank_schema import Question
-from ..errors import InvalidInputError, NoQuestionError, NotFoundError
+from ..errors import InvalidInputError, NoQuestionError, NotFoundError, RoundClosedError
 from .analytics import QuestionAnalytics, analyse
 from .exam import ExamReport, draw_spread, exam_report
 from .memory import Memory, review
@@ -189,12 +189,15 @@ class StudyService:
         return session
 
     async def current(self, player_id: int) -> StudyQuestion | None:
-        """The open session's next question (after a restart too), or None when there is none."""
+        """The open session's next question (after a restart too), or None when there is none; an exam whose
+        time ran out while it was open raises RoundClosedError (end it to get its report)."""
         try:
             session = await self._load(player_id)
         except NotFoundError:
             return None
         now = self.clock()
+        if session.ends_at is not None and session.position is not None and now >= session.ends_at:
+            raise RoundClosedError("time is up for your mock exam")  # the caller ends it and shows the report
         if not session.is_open(now) or session.position is None:
             await self.store.end_session(session.id, now)
             return None
