@@ -75,7 +75,7 @@ def show_coverage(args: argparse.Namespace, settings: Settings) -> int:
 def lookup(args: argparse.Namespace, settings: Settings) -> int:
     bank: Bank = load_bank(settings.questions)
     query = " ".join(args.query)
-    hits = Lookup(bank).search(query, args.limit)
+    answer = Lookup(bank).answer(query, args.limit)
     if args.json:
         _print_json(
             {
@@ -90,17 +90,23 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
                         "stages": list(h.stages),
                         "services": list(h.services),
                         "questions": h.questions,
+                        "docs": str(h.entry.docs) if h.entry.docs else None,
                     }
-                    for h in hits
+                    for h in answer.hits
                 ],
+                "cards": answer.cards if answer.hits else 0,
+                "note": answer.note,
+                "suggestions": list(answer.suggestions),
+                "covered": answer.covered,
             }
         )
     else:
-        print(render.lookup(query, hits, {k: e.name for k, e in bank.glossary.items()}))
-    return 0 if hits else 1
+        print(render.lookup(answer, {k: e.name for k, e in bank.glossary.items()}))
+    return 0 if answer.hits else 1
 
 
 async def boards(args: argparse.Namespace, settings: Settings) -> int:
+    require_database(settings.db_path)  # a mistyped --db must not create a database (and its folders)
     store = await SqliteStore.open(settings.db_path)
     try:
         community = await store.community(args.platform, args.community)

@@ -14,7 +14,7 @@ from ..core.periods import Period
 from ..core.records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from ..core.rounds import Round
 from ..core.service import QuizService
-from ..core.views import LeaderboardView, LookupHit, StatsView
+from ..core.views import LeaderboardView, LookupAnswer, LookupHit, StatsView
 
 USAGE = """now [stage] [difficulty]          post a question here now
 lookup WORDS                       look up a stage, service or concept
@@ -69,8 +69,17 @@ class Stats:
 class Found:
     """Lookup results to show."""
 
-    query: str
-    hits: list[LookupHit]
+    answer: LookupAnswer
+
+    @property
+    def query(self) -> str:
+        """What was asked."""
+        return self.answer.query
+
+    @property
+    def hits(self) -> list[LookupHit]:
+        """The cards, best first."""
+        return list(self.answer.hits)
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,7 @@ class TextCommands:
         query = " ".join(args)
         if not query:
             raise InvalidInputError("lookup what? e.g. lookup A2I, lookup detect bias")
-        return Found(query, self.service.lookup(query, 5))
+        return Found(self.service.lookup_index.answer(query, 5))
 
     async def _leaderboard(self, args: list[str], who: Caller) -> Reply:
         words = [a for a in args if a.lower() != "teams"]
@@ -234,3 +243,15 @@ class TextCommands:
             )
             return Board(view)
         raise InvalidInputError("usage: competition start NAME ENDS | end [NAME] | standings [NAME]")
+
+
+def nothing_found(answer: LookupAnswer, shown: Callable[[str], str] = str) -> str:
+    """What to say when a lookup has no card: not covered, or close names to try (`shown` escapes)."""
+    query = shown(answer.query)
+    if not answer.covered:
+        text = f"'{query}' is not covered by this bank (Domain 1: the ML lifecycle and its AWS services)."
+    else:
+        text = f"Nothing in the glossary fits '{query}'."
+    if answer.suggestions:
+        return text + " Did you mean: " + ", ".join(shown(s) for s in answer.suggestions) + "?"
+    return text + " Try a service (Clarify), a stage (EDA) or a need (detect bias in my model)."

@@ -106,3 +106,15 @@ class LookupHit:
     stages: tuple[str, ...]
     services: tuple[str, ...]
     questions: int
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """What a lookup found: cards best first (none when nothing fits), and what to say about them."""
+
+    query: str
+    hits: tuple[LookupHit, ...]
+    cards: int = 1  # hits to show in full: 2 when the first two are near-equal
+    note: str = ""  # an order answer ("After Model deployment comes Model monitoring.") or a caution
+    suggestions: tuple[str, ...] = ()  # close names, when nothing fits
+    covered: bool = True  # False: the query is about something this bank does not cover

@@ -7,7 +7,7 @@ from bot.core.bank import Bank
 from bot.core.lookup import Lookup
 from bot.core.ranking import Standing
 from bot.core.records import ResultRow
-from bot.core.views import LeaderboardView, QuestionView, RevealView
+from bot.core.views import LeaderboardView, LookupAnswer, QuestionView, RevealView
 
 
 def test_question_embed_has_stage_difficulty_letters_and_discord_timestamp(mini_bank: Bank) -> None:
@@ -54,11 +54,10 @@ def test_board_and_lookup(mini_bank: Bank) -> None:
     embed = render.board(view)
     assert embed.description == "**1.** Ann: 50 pts (5/6 right)\n…\n**9.** Me: 3 pts (1/4 right)"
     names = {k: e.name for k, e in mini_bank.glossary.items()}
-    hits = Lookup(mini_bank).search("model monitor", 3)
-    card = render.lookup("model monitor", hits, names)
+    card = render.lookup(Lookup(mini_bank).answer("model monitor", 3), names)
     assert card.title == "Amazon SageMaker Model Monitor"
     assert {f.name for f in card.fields} >= {"Kind", "Questions", "Stages"}
-    assert render.lookup("zzz", [], names).title == "No match"
+    assert render.lookup(LookupAnswer("zzz", ()), names).title == "No match"
 
 
 def test_option_emoji_map_both_ways() -> None:

@@ -65,7 +65,17 @@ def test_lookup_json_shape_and_bad_arguments(tmp_path: Path) -> None:
     data = json.loads(out.stdout)
     assert data["query"] == "model monitor"
     top = data["results"][0]
-    assert set(top) == {"id", "name", "kind", "score", "definition", "stages", "services", "questions"}
+    assert set(top) == {
+        "id",
+        "name",
+        "kind",
+        "score",
+        "definition",
+        "stages",
+        "services",
+        "questions",
+        "docs",
+    }
     assert top["id"] == "sagemaker-model-monitor" and top["questions"] == 1
     bad = quizbot("lookup", "x", "--limit", "zero", tmp=tmp_path)
     assert bad.returncode == 2 and "--limit" in bad.stderr

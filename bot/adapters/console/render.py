@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from ...core.bank_schema import LETTERS
 from ...core.config import ChannelConfig
 from ...core.records import ScheduleRecord, TeamRecord
-from ...core.views import LeaderboardView, LookupHit, QuestionView, RevealView, StatsView
+from ...core.views import LeaderboardView, LookupAnswer, LookupHit, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
 
 WIDTH = 78
@@ -100,11 +100,20 @@ def stats(view: StatsView) -> str:
     return "\n".join(lines)
 
 
-def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> str:
-    """Lookup results, best first, the first one in full."""
-    if not hits:
-        return f"Nothing in the glossary matches '{query}'. Try a service (Clarify), a stage (EDA) or words (detect bias)."
-    top, rest = hits[0], hits[1:]
+def lookup(answer: LookupAnswer, names: dict[str, str]) -> str:
+    """Lookup results, best first: the first one (two when near-equal) in full, then the note."""
+    if not answer.hits:
+        return tc.nothing_found(answer)
+    lines = [_card(hit, names) for hit in answer.hits[: answer.cards]]
+    if answer.note:
+        lines.append(_wrap(answer.note, "", "  "))
+    rest = answer.hits[answer.cards :]
+    if rest:
+        lines.append("Also: " + "; ".join(f"{h.entry.name} ({h.entry.kind.value})" for h in rest))
+    return "\n".join(lines)
+
+
+def _card(top: LookupHit, names: dict[str, str]) -> str:
     e = top.entry
     lines = [f"{e.name}  [{e.kind.value}]", _wrap(e.definition, "  ")]
     if top.stages:
@@ -118,8 +127,6 @@ def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> str:
     if e.docs:
         lines.append(f"  Docs: {e.docs}")
     lines.append(f"  Questions in the bank: {top.questions}")
-    if rest:
-        lines.append("Also: " + "; ".join(f"{h.entry.name} ({h.entry.kind.value})" for h in rest))
     return "\n".join(lines)
 
 
@@ -166,8 +173,8 @@ def reply(result: tc.Reply, names: dict[str, str]) -> str:
             return board(view)
         case tc.Stats(view=view):
             return stats(view)
-        case tc.Found(query=query, hits=hits):
-            return lookup(query, hits, names)
+        case tc.Found(answer=answer):
+            return lookup(answer, names)
         case tc.Settings(config=cfg):
             return config(cfg)
         case tc.Schedules(rows=rows):

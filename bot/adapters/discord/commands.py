@@ -119,7 +119,7 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
     @app_commands.describe(term="A name, abbreviation (A2I, EDA) or description (detect bias)")
     @app_commands.autocomplete(term=glossary_names)
     async def lookup(interaction: discord.Interaction, term: str) -> None:
-        await reply(interaction, embed=render.lookup(term, svc.lookup(term, 4), names()))
+        await reply(interaction, embed=render.lookup(svc.lookup_index.answer(term, 4), names()))
 
     @app_commands.command(name="leaderboard", description="Top players or teams")
     @app_commands.describe(

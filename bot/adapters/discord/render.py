@@ -9,7 +9,8 @@ import discord
 from ...core.bank_schema import LETTERS, Difficulty
 from ...core.config import ChannelConfig
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
-from ...core.views import LeaderboardView, LookupHit, QuestionView, RevealView, StatsView
+from ...core.views import LeaderboardView, LookupAnswer, QuestionView, RevealView, StatsView
+from .. import text_commands as tc
 
 OPTION_EMOJI = tuple(chr(0x1F1E6 + i) for i in range(len(LETTERS)))  # regional indicators A-E
 EMOJI_OPTION = {e: i for i, e in enumerate(OPTION_EMOJI)}
@@ -124,17 +125,11 @@ def stats(view: StatsView) -> discord.Embed:
     return embed
 
 
-def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> discord.Embed:
-    """The best glossary match in full, and the next few by name."""
+def lookup(answer: LookupAnswer, names: dict[str, str]) -> discord.Embed:
+    """The best glossary match in full (a near-equal second as a field), and the next few by name."""
+    hits = list(answer.hits)
     if not hits:
-        return discord.Embed(
-            title="No match",
-            description=_cut(
-                f"Nothing in the glossary matches “{safe(query)}”. Try a service (Clarify), "
-                "a stage (EDA) or words (detect bias).",
-                _DESC,
-            ),
-        )
+        return discord.Embed(title="No match", description=_cut(tc.nothing_found(answer, safe), _DESC))
     top, e = hits[0], hits[0].entry
     embed = discord.Embed(title=e.name, description=_cut(e.definition, _DESC), colour=0xE67E22)
     embed.add_field(name="Kind", value=e.kind.value)
@@ -156,8 +151,20 @@ def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> discord.
     if e.docs:
         embed.url = str(e.docs)
         embed.add_field(name="Docs", value=str(e.docs), inline=False)
-    if len(hits) > 1:
-        embed.set_footer(text=_cut("Also: " + "; ".join(h.entry.name for h in hits[1:]), 2048))
+    for other in hits[1 : answer.cards]:
+        embed.add_field(
+            name=f"Also close: {_cut(other.entry.name, 200)}",
+            value=_cut(other.entry.definition, _FIELD),
+            inline=False,
+        )
+    if answer.note:
+        embed.add_field(
+            name="Answer" if answer.cards == 1 else "Which one",
+            value=_cut(safe(answer.note), _FIELD),
+            inline=False,
+        )
+    if len(hits) > answer.cards:
+        embed.set_footer(text=_cut("Also: " + "; ".join(h.entry.name for h in hits[answer.cards :]), 2048))
     return embed
 
 

@@ -96,7 +96,9 @@ class SlackBot:
         async def pick(ack: Any, action: dict[str, Any], respond: Any) -> None:
             await ack()
             assert self.app is not None
-            entry = self.app.service.bank.glossary.get(str(action.get("value", "")))
+            glossary, value = self.app.service.bank.glossary, str(action.get("value", ""))
+            # A card's button carries an entry id; a "did you mean" button carries the entry's name.
+            entry = glossary.get(value) or next((e for e in glossary.values() if e.name == value), None)
             if entry is None:
                 await respond(
                     text="That entry is no longer in the glossary.",
@@ -104,7 +106,8 @@ class SlackBot:
                     replace_original=False,
                 )
                 return
-            text, blocks = render.lookup(entry.name, self.app.service.lookup(entry.name, 5), self._names())
+            found = self.app.service.lookup_index.answer(entry.name, 5)
+            text, blocks = render.lookup(found, self._names())
             await respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
     def _names(self) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...core.config import ChannelConfig
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
-from ...core.views import LeaderboardView, LookupHit, QuestionView, RevealView, StatsView
+from ...core.views import LeaderboardView, LookupAnswer, LookupHit, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
 
 OPTION_EMOJI = ("one", "two", "three", "four", "five")  # Slack's number emoji names
@@ -114,12 +114,43 @@ def stats(view: StatsView) -> tuple[str, Blocks]:
     return f"Stats: {safe(view.name)}", blocks  # the fallback text is parsed for mentions too
 
 
-def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> tuple[str, Blocks]:
-    """The best match in full, and buttons for the next few (Slack has no autocomplete)."""
+def lookup(answer: LookupAnswer, names: dict[str, str]) -> tuple[str, Blocks]:
+    """The best match in full (two when near-equal), and buttons for the others or for close names."""
+    hits = list(answer.hits)
     if not hits:
-        text = f"Nothing in the glossary matches “{safe(query)}”. Try a service (Clarify), a stage (EDA) or words (detect bias)."
-        return text, [_section(text)]
-    top, e = hits[0], hits[0].entry
+        text = tc.nothing_found(answer, safe)
+        blocks: Blocks = [_section(text)]
+        if answer.suggestions:
+            blocks.append(_buttons([(s, s) for s in answer.suggestions]))
+        return text, blocks
+    blocks = [_section(_card(h, names)) for h in hits[: answer.cards]]
+    if answer.note:
+        blocks.append(_context(safe(answer.note)))
+    rest = hits[answer.cards :]
+    if rest:
+        blocks.append(_buttons([(h.entry.id, h.entry.name) for h in rest]))
+    return safe(hits[0].entry.name), blocks
+
+
+def _buttons(picks: list[tuple[str, str]]) -> dict[str, Any]:
+    """One button per pick (value, label): a click looks the value up."""
+    return {
+        "type": "actions",
+        "block_id": "lookup_more",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": f"lookup_pick_{i}",
+                "value": value,
+                "text": {"type": "plain_text", "text": _cut(label, 75)},
+            }
+            for i, (value, label) in enumerate(picks[:5])
+        ],
+    }
+
+
+def _card(top: LookupHit, names: dict[str, str]) -> str:
+    e = top.entry
     lines = [f"*{safe(e.name)}* ({e.kind.value})", safe(e.definition)]
     if top.stages:
         lines.append("*Stages:* " + ", ".join(names.get(s, s) for s in top.stages))
@@ -132,24 +163,7 @@ def lookup(query: str, hits: list[LookupHit], names: dict[str, str]) -> tuple[st
     if e.docs:
         lines.append(f"<{e.docs}|AWS documentation>")
     lines.append(f"Questions in the bank: {top.questions}")
-    blocks: Blocks = [_section("\n".join(lines))]
-    if len(hits) > 1:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "lookup_more",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": f"lookup_pick_{i}",
-                        "value": h.entry.id,
-                        "text": {"type": "plain_text", "text": _cut(h.entry.name, 75)},
-                    }
-                    for i, h in enumerate(hits[1:5])
-                ],
-            }
-        )
-    return safe(e.name), blocks
+    return "\n".join(lines)
 
 
 def config(cfg: ChannelConfig) -> str:
@@ -198,8 +212,8 @@ def reply(result: tc.Reply, names: dict[str, str]) -> tuple[str, Blocks | None, 
             return (*board(view), True)
         case tc.Stats(view=view):
             return (*stats(view), False)
-        case tc.Found(query=query, hits=hits):
-            return (*lookup(query, hits, names), True)
+        case tc.Found(answer=answer):
+            return (*lookup(answer, names), True)
         case tc.Settings(config=cfg):
             return config(cfg), None, False
         case tc.Schedules(rows=rows):

@@ -1,0 +1,215 @@
+"""Lookup: names and typos (rapidfuzz) and words (BM25 over the bank's evidence), fused by rank.
+
+The two rankings are fused by weighted reciprocal rank (each entry scores w / (1 + rank) in each list);
+a query that is a name (a name or alias matched at 90 or more) trusts the name list three times as much
+as the words, any other query trusts the words twice as much. An entry is shown only when it fits: its
+name matched at 85 or more, or its evidence holds at least half of the query's weight of words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..bank import Bank
+from ..bank_schema import GlossaryEntry
+from ..views import LookupAnswer, LookupHit
+from .evidence import documents
+from .lifecycle import Lifecycle, OrderQuestion, Relation, parse
+from .names import NameIndex, clean
+from .words import WordIndex, WordMatch
+
+NAME_QUERY = 90.0  # a name or alias typed (or nearly): the name list leads
+NAME_FITS = 85.0  # a name matched this well is a card
+WORDS_FIT = 0.5  # evidence holding this share of the query's word weight is a card
+NEAR_EQUAL = 0.85  # a second card scoring this share of the first is shown beside it
+SUGGEST = 60.0  # names this close are offered when nothing fits
+NAME_NOISE = 70.0  # in a description, names matched less than this are chance resemblances
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    entry: str
+    fused: float
+    name: float
+    words: WordMatch | None
+
+    @property
+    def fits(self) -> bool:
+        coverage = self.words.coverage if self.words else 0.0
+        return self.name >= NAME_FITS or coverage >= WORDS_FIT
+
+    @property
+    def confidence(self) -> float:
+        """0-100: the better of the name match and the share of the query's words explained."""
+        return max(self.name, 100 * (self.words.coverage if self.words else 0.0))
+
+
+class Lookup:
+    """An index over a bank's glossary and questions, built once per bank (the words on first use)."""
+
+    def __init__(self, bank: Bank) -> None:
+        self.bank = bank
+        self.lifecycle = Lifecycle(bank)
+        self._names = NameIndex(bank.glossary.values())
+        self._words: WordIndex | None = None
+
+    @property
+    def words(self) -> WordIndex:
+        """The BM25 index, built on first use."""
+        if self._words is None:
+            self._words = WordIndex(documents(self.bank))
+        return self._words
+
+    # -- ranking ----------------------------------------------------------------------------------
+
+    def _rank(self, cleaned: str) -> list[_Ranked]:
+        names = self._names.scores(cleaned)
+        if max(names.values(), default=0.0) < NAME_QUERY:  # a description: only names it nearly spells
+            names = {e: v for e, v in names.items() if v >= NAME_NOISE}
+        words = self.words.match(cleaned)
+        by_name = sorted(names, key=lambda e: -names[e])
+        by_words = sorted(words, key=lambda e: -words[e].score)
+        w_names, w_words = (3.0, 1.0) if max(names.values(), default=0.0) >= NAME_QUERY else (1.0, 2.0)
+        fused: dict[str, float] = {}
+        for weight, ranking in ((w_names, by_name), (w_words, by_words)):
+            for rank, entry in enumerate(ranking, start=1):
+                fused[entry] = fused.get(entry, 0.0) + weight / (1 + rank)
+        ranked = [_Ranked(e, f, names.get(e, 0.0), words.get(e)) for e, f in fused.items()]
+        ranked.sort(key=lambda r: (-r.fused, self.bank.glossary[r.entry].name))
+        return ranked
+
+    def _hit(self, entry_id: str, score: float) -> LookupHit:
+        entry = self.bank.glossary[entry_id]
+        return LookupHit(
+            entry=entry,
+            score=round(min(score, 100.0), 1),
+            stages=tuple(entry.stages),
+            services=tuple(self.bank.services_for(entry)),
+            questions=self.bank.question_counts.get(entry.id, 0),
+        )
+
+    # -- answers ----------------------------------------------------------------------------------
+
+    def answer(self, query: str, limit: int = 5) -> LookupAnswer:
+        """The cards that fit the query, best first, or none with close names to suggest."""
+        cleaned = clean(query)
+        if not cleaned:
+            return LookupAnswer(query, ())
+        order = parse(cleaned)
+        if order is not None:
+            found = self._order(query, order, limit)
+            if found is not None:
+                return found
+        ranked = self._rank(cleaned)
+        fitting = [r for r in ranked if r.fits]
+        if not fitting:
+            return self._nothing(query, cleaned, ranked)
+        hits = tuple(self._hit(r.entry, r.confidence) for r in fitting[:limit])
+        cards, note = 1, ""
+        if len(fitting) > 1 and self._near_equal(fitting[0], fitting[1]):
+            cards = 2
+            note = self._shared_note(fitting[0].entry, fitting[1].entry)
+        return LookupAnswer(query, hits, cards=min(cards, len(hits)), note=note)
+
+    def search(self, query: str, limit: int = 5) -> list[LookupHit]:
+        """Best matches first; an empty list when nothing fits."""
+        return list(self.answer(query, limit).hits)
+
+    def complete(self, prefix: str, limit: int = 25) -> list[GlossaryEntry]:
+        """Suggestions while typing: lifecycle stages first when nothing is typed."""
+        if not prefix.strip():
+            ordered = self.bank.stages() + sorted(
+                (e for e in self.bank.glossary.values() if e.kind.value != "stage"),
+                key=lambda e: e.name,
+            )
+            return ordered[:limit]
+        cleaned = clean(prefix)
+        if not cleaned:
+            return []
+        ranked = self._rank(cleaned)
+        good = [r for r in ranked if r.fits]
+        return [self.bank.glossary[r.entry] for r in good[:limit]]
+
+    @staticmethod
+    def _near_equal(first: _Ranked, second: _Ranked) -> bool:
+        if first.name >= NAME_QUERY or first.words is None or second.words is None:
+            return False
+        return second.words.score >= NEAR_EQUAL * first.words.score
+
+    def _shared_note(self, first: str, second: str) -> str:
+        """The note of either entry that speaks of the other, or of a stage both serve."""
+        a, b = self.bank.glossary[first], self.bank.glossary[second]
+        places = [a, b] + [self.bank.glossary[s] for s in dict.fromkeys(a.stages) if s in b.stages]
+        for entry in places:
+            other = b if entry is a else a
+            words = {clean(other.name), *(clean(x) for x in other.aliases)}
+            if entry.note and any(w and w in clean(entry.note) for w in words):
+                return entry.note
+        return ""
+
+    def _nothing(self, query: str, cleaned: str, ranked: list[_Ranked]) -> LookupAnswer:
+        names = self._names.scores(cleaned)
+        close = sorted((e for e, v in names.items() if v >= SUGGEST), key=lambda e: -names[e])
+        suggestions = tuple(self.bank.glossary[e].name for e in close[:3])
+        unknown = [w for w in self.words.unknown(cleaned) if not self._names.known(w)]
+        return LookupAnswer(query, (), suggestions=suggestions, covered=not unknown)
+
+    # -- the lifecycle ------------------------------------------------------------------------------
+
+    def _subject(self, order: OrderQuestion) -> GlossaryEntry | None:
+        if not order.subject:
+            return None
+        fitting = [r for r in self._rank(order.subject) if r.fits]
+        for r in fitting[:3]:  # the best that has a place in the lifecycle
+            entry = self.bank.glossary[r.entry]
+            if self.lifecycle.stages_of(entry):
+                return entry
+        return None
+
+    def _order(self, query: str, order: OrderQuestion, limit: int) -> LookupAnswer | None:
+        life = self.lifecycle
+        if not life.stages:
+            return None
+        subject = self._subject(order)
+        stage = life.stages_of(subject)[0] if subject else None
+        if order.relation is Relation.FIRST:
+            found, note = [life.stages[0]], f"The lifecycle starts with {life.stages[0].name}."
+        elif order.relation is Relation.LAST:
+            last = life.stages[-1]
+            found, note = [last], f"The last stage is {last.name}; then the lifecycle loops back."
+        elif order.relation is Relation.LOOP:
+            found = life.loop(stage.id if stage else None)
+            note = "After retraining, the lifecycle loops back to " + _names(found) + "."
+        elif stage is None:
+            return None
+        elif order.relation is Relation.AFTER:
+            found = life.next(stage.id)
+            note = f"After {stage.name} comes {_names(found)}."
+        elif order.relation is Relation.BEFORE:
+            found = life.previous(stage.id)
+            note = f"Before {stage.name} comes {_names(found)}." if found else f"{stage.name} comes first."
+            found = found or [stage]
+        else:
+            assert subject is not None
+            found = self._stages_for(query, subject)
+            note = f"{subject.name} is used in: {_names(found)}."
+        if not found:
+            return None
+        hits = tuple(self._hit(s.id, 100.0) for s in found[:limit])
+        return LookupAnswer(query, hits, note=note)
+
+    def _stages_for(self, query: str, subject: GlossaryEntry) -> list[GlossaryEntry]:
+        """The subject's stages: where the bank asks about it most first, then the one the query fits best."""
+        stages = self.lifecycle.stages_of(subject)
+        words = self.words.match(clean(query))
+
+        def key(s: GlossaryEntry) -> tuple[int, float]:
+            match = words.get(s.id)
+            return (-self.lifecycle.asked_in(subject, s.id), -(match.score if match else 0.0))
+
+        return sorted(stages, key=key)
+
+
+def _names(entries: list[GlossaryEntry]) -> str:
+    names = [e.name for e in entries]
+    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
