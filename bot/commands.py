@@ -106,7 +106,6 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def boards(args: argparse.Namespace, settings: Settings) -> int:
-    require_database(settings.db_path)  # a mistyped --db must not create a database (and its folders)
     store = await SqliteStore.open(settings.db_path)
     try:
         community = await store.community(args.platform, args.community)
