@@ -73,6 +73,7 @@ class ScheduleRecord:
     window: int | None
     paused: bool
     last_fired_at: float | None
+    configured: bool = False  # the console's schedule from --cron / QUIZBOT_SCHEDULE, replaced at each start
 
 
 @dataclass(frozen=True)

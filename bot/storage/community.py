@@ -60,8 +60,10 @@ class CommunityRepo:
             (platform, external_id),
         )
 
-    async def channel(self, community_id: int, external_id: str, name: str = "") -> ChannelRecord:
-        """A channel, created with default settings on first sight."""
+    async def channel(
+        self, community_id: int, external_id: str, name: str = "", config: ChannelConfig | None = None
+    ) -> ChannelRecord:
+        """A channel, created on first sight with `config` (default: the default settings); never changed after."""
         sql = _CHANNEL + "WHERE ch.community_id = ? AND ch.external_id = ?"
         async with self.db.reader.execute(sql, (community_id, external_id)) as cur:
             row = await cur.fetchone()
@@ -71,7 +73,7 @@ class CommunityRepo:
             await conn.execute(
                 "INSERT INTO channels (community_id, external_id, name, config) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
-                (community_id, external_id, name, json.dumps(ChannelConfig().to_json())),
+                (community_id, external_id, name, json.dumps((config or ChannelConfig()).to_json())),
             )
         async with self.db.reader.execute(sql, (community_id, external_id)) as cur:
             return _channel(await cur.fetchone())

@@ -7,7 +7,7 @@ from .db import Database
 
 _SELECT = """
 SELECT s.id, s.channel_id, ch.external_id, co.external_id, s.cron, s.timezone, s.window, s.paused,
-       s.last_fired_at
+       s.last_fired_at, s.configured
 FROM schedules s JOIN channels ch ON ch.id = s.channel_id JOIN communities co ON co.id = ch.community_id
 """
 
@@ -40,9 +40,33 @@ class ScheduleRepo:
         params = (community_id, community_id, platform, platform)
         async with self.db.reader.execute(sql, params) as cur:
             return [
-                ScheduleRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8])
+                ScheduleRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], bool(r[9]))
                 for r in await cur.fetchall()
             ]
+
+    async def set_configured_schedule(
+        self, channel_id: int, cron: str | None, timezone: str, at: float
+    ) -> tuple[int | None, bool, list[tuple[int, str, str]]]:
+        """Make the channel's configured schedule `cron` in `timezone` (None: have none), in one transaction.
+
+        Returns its id (None when there is none), whether it was added now, and the (id, cron, zone) of the
+        configured schedules removed. Schedules added by a command are never touched."""
+        async with self.db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT id, cron, timezone FROM schedules WHERE channel_id = ? AND configured = 1 ORDER BY id",
+                (channel_id,),
+            )
+            kept = next((r[0] for r in rows if cron is not None and (r[1], r[2]) == (cron, timezone)), None)
+            removed = [(int(r[0]), str(r[1]), str(r[2])) for r in rows if r[0] != kept]
+            await conn.executemany("DELETE FROM schedules WHERE id = ?", [(r[0],) for r in removed])
+            if kept is not None or cron is None:
+                return kept, False, removed
+            cur = await conn.execute(
+                "INSERT INTO schedules (channel_id, cron, timezone, window, created_at, last_fired_at, "
+                "configured) VALUES (?, ?, ?, NULL, ?, ?, 1)",
+                (channel_id, cron, timezone, at, at),
+            )
+            return int(cur.lastrowid or 0), True, removed
 
     async def remove_schedule(self, community_id: int, schedule_id: int) -> bool:
         """Delete a schedule of this community; False if there is none with that id."""
