@@ -1,8 +1,10 @@
 """Picking up after a restart or a gap in the platform's events: the half of QuizService that reads back what
-the platform shows (the marks on open questions) and what storage holds (rounds not yet closed or revealed)."""
+the platform shows (the marks on open questions) and what storage holds (rounds not yet closed or revealed),
+and tries again, while the bot runs, a reveal that failed to post."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -38,7 +40,10 @@ async def resume(service: QuizService) -> int:
             scoring=rec.scoring,
         )
         if rec.state is RoundState.CLOSED:
-            await service._reveal(rnd, channel)
+            try:
+                await service._reveal(rnd, channel)
+            except Exception as exc:  # the platform may be down yet: tried again while the bot runs
+                retry_reveal(service, rnd, channel, exc)
             continue
         # Registered before the marks are read, so live events meanwhile are recorded too.
         recovering.append(service._track(rnd, channel, arm=False))
@@ -118,3 +123,40 @@ async def reread_open_rounds(service: QuizService) -> int:
                 continue
             found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
     return found
+
+
+# -- reveals that failed to post --------------------------------------------------------------------
+
+
+def retry_reveal(
+    service: QuizService, rnd: Round, channel: ChannelRecord, error: Exception, delay: float | None = None
+) -> None:
+    """Try a closed round's failed reveal again after `delay` (the service's first wait by default), while
+    the bot runs. Each try is as after a restart (`maybe_posted`): a post that landed unheard is found, not
+    made twice."""
+    if service._stopping:
+        service._unrevealed.pop(rnd.id, None)
+        log.warning("the reveal of round %s failed (%s); the next start posts it", rnd.id, error)
+        return
+    wait = service.reveal_retry_first if delay is None else delay
+    log.warning("the reveal of round %s failed (%s); trying again in %g s", rnd.id, error, wait)
+    service._unrevealed[rnd.id] = asyncio.get_running_loop().call_later(
+        wait, _reveal_again, service, rnd, channel, wait
+    )
+
+
+def _reveal_again(service: QuizService, rnd: Round, channel: ChannelRecord, waited: float) -> None:
+    task = asyncio.get_running_loop().create_task(_try_reveal(service, rnd, channel, waited))
+    service._unrevealed[rnd.id] = task
+    service._closing.add(task)  # a try under way is let finish at stop, as a close is
+    task.add_done_callback(service._closing.discard)
+
+
+async def _try_reveal(service: QuizService, rnd: Round, channel: ChannelRecord, waited: float) -> None:
+    try:
+        await service._reveal(rnd, channel)  # from storage, looking for an earlier post first
+    except Exception as exc:
+        retry_reveal(service, rnd, channel, exc, min(waited * 2, service.reveal_retry_max))
+    else:
+        service._unrevealed.pop(rnd.id, None)
+        log.info("the reveal of round %s is posted", rnd.id)

@@ -38,6 +38,11 @@ class _Live:
 class QuizService:
     """Posts questions, records answers as they arrive, closes, scores and reveals each round once."""
 
+    # A reveal that failed to post is tried again while the bot runs: after this many seconds, then twice
+    # as long each time up to the cap. Attributes, so a test (or an operator) can shorten them.
+    reveal_retry_first: float = 5.0
+    reveal_retry_max: float = 300.0
+
     def __init__(
         self,
         *,
@@ -62,6 +67,9 @@ class QuizService:
         self._early: dict[str, list[tuple[str, str, int, float]]] = {}
         self._close_lock = asyncio.Lock()  # streaks and scores: one round is scored at a time
         self._closing: set[asyncio.Task[None]] = set()  # timers past their sleep: finished, never cut
+        # Closed rounds whose reveal failed to post, by id: the wait before the next try, then that try.
+        self._unrevealed: dict[int, asyncio.TimerHandle | asyncio.Task[None]] = {}
+        self._stopping = False
         self._set_bank(bank)
 
     # -- bank -------------------------------------------------------------------------------------
@@ -187,7 +195,8 @@ class QuizService:
         try:
             await self.close_round(rnd.id)
         except Exception:
-            log.exception("closing round %s failed", rnd.id)
+            if rnd.id not in self._unrevealed:  # a failed reveal is logged where it is set to be tried again
+                log.exception("closing round %s failed", rnd.id)
 
     def open_round(self, message_ref: str) -> Round | None:
         """The round posted as `message_ref` while it is open or still closing, if any."""
@@ -273,6 +282,9 @@ class QuizService:
                 raise
         try:  # the reveal shows what was just scored and stored: no second read of the answers
             await self._reveal(rnd, channel, result.scored)
+        except Exception as exc:  # scored and stored: only the post is missing, and it is tried again
+            recovery.retry_reveal(self, rnd, channel, exc)
+            raise
         finally:
             # Only now: until the reveal, a late mark meets the closed round and is refused by name.
             self._live.pop(rnd.message_ref, None)
@@ -320,10 +332,15 @@ class QuizService:
         return await self.ask(channel, window=schedule.window, schedule_id=schedule.id)
 
     async def stop(self) -> None:
-        """Let closes under way finish, cancel waiting timers, flush answers; the rest resume at next start."""
+        """Let closes and reveals under way finish, cancel waiting timers, flush answers; the rest resume at
+        next start."""
+        self._stopping = True
         for live in list(self._live.values()):
             if live.timer is not None and live.timer not in self._closing:
                 live.timer.cancel()
+        for waiting in list(self._unrevealed.values()):
+            if waiting not in self._closing:
+                waiting.cancel()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
         await self._writer.flush()
