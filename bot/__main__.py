@@ -8,20 +8,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from . import __version__, commands
-from .core.config import check_window, parse_duration
+from .core.config import parse_duration
 from .core.errors import QuizError
 from .settings import Settings
 
-if TYPE_CHECKING:  # the app pulls in the scheduler and database: imported only when a command needs them
-    from .app import App
-    from .core.records import ChannelRecord
-
-CONSOLE_COMMUNITY, RUN_CHANNEL, PLAY_CHANNEL = "local", "terminal", "play"
-DEFAULT_EVERY = 180  # console with no schedule: a question at once, then every three minutes
-DEFAULT_CONSOLE_WINDOW = 45
+CONSOLE_COMMUNITY = "local"  # the console's community (bot/adapters/console/launch.py makes it)
 
 
 def _duration(text: str) -> int:
@@ -106,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--tz", help="time zone of --cron, e.g. Europe/Berlin ($QUIZBOT_TIMEZONE, default UTC)")
     s.add_argument(
-        "--window", type=_duration, help="console: how long each question stays open (default 45s)"
+        "--window", type=_duration, help="console: store as the terminal's answer_window (at first: 45s)"
     )
     s.add_argument("--rounds", type=_positive, help="console: stop after this many questions are revealed")
     return p
@@ -167,89 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _play(args: argparse.Namespace, settings: Settings) -> int:
-    from .adapters.console.chat import ConsoleChat
-    from .adapters.console.lines import LineReader
-    from .adapters.console.play import play
-    from .app import assemble
+    from .adapters.console.launch import play
 
-    user = args.user or _login()
-    chat = ConsoleChat(sys.stdout, me=user, how="type a letter")
-    async with assemble(settings, chat, "console") as app:
-        await app.service.resume()  # a quiz cut short last time is closed and revealed first
-        channel = await app.service.channel(CONSOLE_COMMUNITY, PLAY_CHANNEL)
-        await play(
-            app.service,
-            chat,
-            channel,
-            LineReader(sys.stdin),
-            count=args.count,
-            user=user,
-            stage=args.stage,
-            difficulty=args.difficulty,
-        )
-    return 0
-
-
-def _login() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser() or "you"
-    except (KeyError, OSError):
-        return "you"
+    return await play(args, settings)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    platform = args.platform or settings.default_platform()
-    if platform == "discord":
-        from .adapters.discord.run import run_discord
+    from .adapters.console.launch import run
 
-        return await run_discord(settings)
-    if platform == "slack":
-        from .adapters.slack.run import run_slack
-
-        return await run_slack(settings)
-    from .adapters.console.chat import ConsoleChat
-    from .adapters.console.lines import LineReader
-    from .adapters.console.run import run_console
-    from .app import assemble
-
-    window = check_window(args.window, minimum=2) if args.window else None  # short ones for trying it
-    cron = args.cron or settings.schedule_cron
-    every = args.every or (None if cron else DEFAULT_EVERY)
-    chat = ConsoleChat(sys.stdout)
-    async with assemble(settings, chat, "console") as app:
-        channel = await app.service.channel(CONSOLE_COMMUNITY, RUN_CHANNEL)
-        if channel.config.answer_window == 300 and window is None:
-            window = DEFAULT_CONSOLE_WINDOW
-        if cron:
-            await _ensure_schedule(app, channel, cron, args.tz or settings.schedule_timezone, window)
-        await run_console(
-            app.service,
-            app.admin,
-            app.scheduler,
-            chat,
-            channel,
-            LineReader(sys.stdin),
-            every=every,
-            window=window,
-            rounds=args.rounds,
-            interactive=sys.stdin.isatty(),
-            start=app.start,
-            reload=app.reload_bank,
-        )
-    return 0
-
-
-async def _ensure_schedule(app: App, channel: ChannelRecord, cron: str, tz: str, window: int | None) -> None:
-    """Add the configured console schedule unless the same one is stored already."""
-    existing = await app.admin.schedules(channel)
-    wanted = " ".join(cron.split())
-    if not any(s.cron == wanted and s.timezone == tz and s.channel_id == channel.id for s in existing):
-        sid, nxt = await app.admin.add_schedule(
-            channel, cron, tz, f"{window}s" if window else None, admin=True
-        )
-        print(f"Schedule #{sid} '{cron}' {tz}; {nxt}")
+    return await run(args, settings)
 
 
 if __name__ == "__main__":

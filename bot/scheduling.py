@@ -183,12 +183,13 @@ class Scheduler:
                 log.exception("schedule #%s failed", sched.id)
             return False
 
-    def every(self, seconds: float, channel: ChannelRecord, window: int | None) -> None:
-        """Ask in `channel` every `seconds`, the first time `seconds` from now (the console's try-it mode)."""
+    def every(self, seconds: float, channel: ChannelRecord) -> None:
+        """Ask in `channel` every `seconds`, the first time `seconds` from now (the console's try-it mode);
+        each question with the channel's settings as stored when it is asked."""
 
         async def ask() -> None:
             try:
-                await self.service.ask(channel, window=window)
+                await self.service.ask(channel)
             except QuizError as exc:
                 log.warning("could not ask: %s", exc)
 

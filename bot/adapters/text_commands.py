@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..core.admin import Admin
 from ..core.boards import leaderboard, parse_period, player_stats
 from ..core.config import ChannelConfig
-from ..core.errors import InvalidInputError, quoted
+from ..core.errors import InvalidInputError, NotFoundError, quoted
 from ..core.periods import Period
 from ..core.records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from ..core.rounds import Round
@@ -122,12 +122,16 @@ def split(text: str) -> list[str]:
 
 
 class TextCommands:
-    """One parser for every text-typed platform."""
+    """One parser for every text-typed platform; `prefix` is how its commands are typed there ('/' in the
+    console, '/quiz ' on Slack; none by default), so every hint in a reply names a command that works there."""
 
-    def __init__(self, service: QuizService, admin: Admin, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, service: QuizService, admin: Admin, clock: Callable[[], float], *, prefix: str = ""
+    ) -> None:
         self.service = service
         self.admin = admin
         self.clock = clock
+        self.prefix = prefix
 
     async def run(self, words: list[str], who: Caller) -> Reply:
         """Run one command given as words; raise QuizError with what to fix."""
@@ -136,7 +140,7 @@ class TextCommands:
         cmd, args = words[0].lower(), words[1:]
         handler = getattr(self, f"_{cmd}", None)
         if handler is None:
-            raise InvalidInputError(f"unknown command '{cmd}'; try: help")
+            raise InvalidInputError(f"unknown command {quoted(cmd)}; try: {self.prefix}help")
         result: Reply = await handler(args, who)
         return result
 
@@ -177,10 +181,10 @@ class TextCommands:
         return Stats(view)
 
     async def _config(self, args: list[str], who: Caller) -> Reply:
-        if not args:
-            return Settings(who.channel.config)
+        if not args:  # as stored now: the caller's record may be older than the last change
+            return Settings((await self.service.store.channel_by_id(who.channel.id)).config)
         if len(args) < 2:
-            raise InvalidInputError(f"give a value: config {args[0]} VALUE")
+            raise InvalidInputError(f"give a value: {self.prefix}config {args[0]} VALUE")
         return Settings(
             await self.admin.set_config(who.channel, args[0], " ".join(args[1:]), admin=who.admin)
         )
@@ -199,13 +203,18 @@ class TextCommands:
             if not digits.isascii() or len(digits) > 18:  # '²' is a digit to isdigit(); ids fit in 64 bits
                 raise InvalidInputError(f"{quoted(args[1])} is not a schedule id; schedule list shows them")
             number = int(digits)
-            if sub == "remove":
-                await self.admin.remove_schedule(who.channel, number, admin=who.admin)
-            else:
-                await self.admin.pause_schedule(who.channel, number, sub == "pause", admin=who.admin)
+            try:
+                if sub == "remove":
+                    await self.admin.remove_schedule(who.channel, number, admin=who.admin)
+                else:
+                    await self.admin.pause_schedule(who.channel, number, sub == "pause", admin=who.admin)
+            except NotFoundError:  # the core's hint names one platform's syntax; this one names ours
+                raise NotFoundError(
+                    f"no schedule #{number} here; {self.prefix}schedule list shows them"
+                ) from None
             return Text(f"Schedule #{number}: {sub}d." if sub != "remove" else f"Schedule #{number} removed.")
         raise InvalidInputError(
-            "usage: schedule add 'CRON' ZONE [WINDOW] | list | remove ID | pause ID | resume ID"
+            f"usage: {self.prefix}schedule add 'CRON' ZONE [WINDOW] | list | remove ID | pause ID | resume ID"
         )
 
     async def _team(self, args: list[str], who: Caller) -> Reply:
@@ -216,11 +225,16 @@ class TextCommands:
             team = await self.admin.create_team(who.channel, name, who.player, who.name)
             return Text(f"Team {team.name} created; you are in it.", public=True)
         if sub == "join" and name:
-            team = await self.admin.join_team(who.channel, name, who.player, who.name)
+            try:
+                team = await self.admin.join_team(who.channel, name, who.player, who.name)
+            except NotFoundError:
+                raise NotFoundError(
+                    f"no team called {quoted(name)}; {self.prefix}team list shows them"
+                ) from None
             return Text(f"You joined {team.name}.")
         if sub == "leave":
             return Text(f"You left {await self.admin.leave_team(who.channel, who.player)}.")
-        raise InvalidInputError("usage: team create NAME | join NAME | leave | list")
+        raise InvalidInputError(f"usage: {self.prefix}team create NAME | join NAME | leave | list")
 
     async def _competition(self, args: list[str], who: Caller) -> Reply:
         sub = args[0].lower() if args else "standings"
@@ -242,7 +256,9 @@ class TextCommands:
                 viewer=who.player,
             )
             return Board(view)
-        raise InvalidInputError("usage: competition start NAME ENDS | end [NAME] | standings [NAME]")
+        raise InvalidInputError(
+            f"usage: {self.prefix}competition start NAME ENDS | end [NAME] | standings [NAME]"
+        )
 
 
 def nothing_found(answer: LookupAnswer, shown: Callable[[str], str] = str) -> str:

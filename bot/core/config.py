@@ -123,6 +123,16 @@ def parse_duration(text: str) -> int:
     return total
 
 
+def format_duration(seconds: int) -> str:
+    """Seconds in the units a person types: 600 -> '10m', 5400 -> '1h30m', 45 -> '45s', 0 -> '0s'."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
 def check_window(seconds: int, minimum: int = MIN_WINDOW) -> int:
     """Refuse answer windows that are too short to answer or longer than a week."""
     if not minimum <= seconds <= MAX_WINDOW:

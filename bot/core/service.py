@@ -114,13 +114,43 @@ class QuizService:
         window: int | None = None,
         schedule_id: int | None = None,
     ) -> Round:
-        """Choose a question for the channel, post it and start collecting answers."""
+        """Choose a question for the channel, post it and start collecting answers.
+
+        The channel's settings (window, pool, rules) are read from storage now, whatever record the caller
+        holds: a timer set up at start and a command typed after `config` ask with the same settings."""
+        return await self._ask(
+            await self.store.channel_by_id(channel.id),
+            stage=stage,
+            difficulty=difficulty,
+            window=window,
+            schedule_id=schedule_id,
+        )
+
+    def _stage_id(self, stage: str) -> str:
+        """A stage id from an id, a name or an alias; a one-line error listing the stages otherwise."""
+        stages = self.bank.stages()
+        if stage in {e.id for e in stages}:
+            return stage
+        hits = [h.entry for h in self.lookup(stage, 3) if h.entry.kind.value == "stage" and h.score >= 80]
+        if not hits:
+            raise InvalidInputError(
+                f"unknown stage '{stage}'; give a stage id or name: {', '.join(e.id for e in stages)}"
+            )
+        return hits[0].id
+
+    async def _ask(
+        self,
+        channel: ChannelRecord,
+        *,
+        stage: str | None,
+        difficulty: str | None,
+        window: int | None,
+        schedule_id: int | None,
+    ) -> Round:
+        """`ask` with the channel's record as stored now."""
         config = channel.config
-        if stage is not None and stage not in {e.id for e in self.bank.stages()}:
-            hits = [h.entry for h in self.lookup(stage, 3) if h.entry.kind.value == "stage" and h.score >= 80]
-            if not hits:
-                raise InvalidInputError(f"unknown stage '{stage}'; try /lookup stages")
-            stage = hits[0].id
+        if stage is not None:
+            stage = self._stage_id(stage)
         if difficulty is not None and difficulty not in {d.value for d in Difficulty}:
             raise InvalidInputError(f"difficulty is easy, medium or hard, not '{difficulty}'")
         pool = at_depth(
@@ -130,7 +160,8 @@ class QuizService:
             ),
             config.depth,
         )
-        question = choose_question(pool, await self.store.asked_in_channel(channel.id), self._rng)
+        asked = await self.store.asked_in_channel(channel.id)
+        question = choose_question(pool, asked, self._rng, self.bank.questions)
         window = window or config.answer_window
         now = self.clock()
         round_id = await self.store.create_round(
@@ -328,8 +359,10 @@ class QuizService:
         """Post the question a schedule owes at `due_at`, unless that firing was already claimed."""
         if not await self.store.claim_fire(schedule.id, due_at):
             return None
-        channel = await self.store.channel_by_id(schedule.channel_id)
-        return await self.ask(channel, window=schedule.window, schedule_id=schedule.id)
+        channel = await self.store.channel_by_id(schedule.channel_id)  # its settings as stored now
+        return await self._ask(
+            channel, stage=None, difficulty=None, window=schedule.window, schedule_id=schedule.id
+        )
 
     async def stop(self) -> None:
         """Let closes and reveals under way finish, cancel waiting timers, flush answers; the rest resume at

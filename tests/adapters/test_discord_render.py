@@ -10,14 +10,14 @@ from bot.core.records import ResultRow
 from bot.core.views import LeaderboardView, LookupAnswer, QuestionView, RevealView
 
 
-def test_question_embed_has_stage_difficulty_letters_and_discord_timestamp(mini_bank: Bank) -> None:
+def test_question_embed_has_difficulty_letters_and_discord_timestamp(mini_bank: Bank) -> None:
     q = mini_bank.questions["t-eda-1"]
     embed = render.question(QuestionView(12, q, "Exploratory data analysis (EDA)", 1_790_000_060.7, 60))
     assert embed.title == "Question #12"
     assert embed.description is not None and q.prompt in embed.description
     assert "🇧 Amazon SageMaker Data Wrangler" in embed.description
     fields = {f.name: f.value for f in embed.fields}
-    assert fields["Stage"] == "Exploratory data analysis (EDA)" and fields["Difficulty"] == "easy"
+    assert "Stage" not in fields and fields["Difficulty"] == "easy"  # the stage is shown at the reveal
     assert fields["Closes"] == "<t:1790000060:R> (<t:1790000060:t>)"
 
 

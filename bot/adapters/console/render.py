@@ -6,7 +6,7 @@ import textwrap
 from datetime import UTC, datetime
 
 from ...core.bank_schema import LETTERS
-from ...core.config import ChannelConfig
+from ...core.config import ChannelConfig, format_duration
 from ...core.records import ScheduleRecord, TeamRecord
 from ...core.views import LeaderboardView, LookupAnswer, LookupHit, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
@@ -25,16 +25,19 @@ def _clock(at: float) -> str:
 
 
 def question(view: QuestionView, *, how: str = "type NAME LETTER, e.g. 'alice b'") -> str:
-    """The question as posted: stage, difficulty, prompt, lettered options, close time."""
+    """The question as posted: difficulty, prompt, lettered options, close time; `{id}` in `how` is its number.
+
+    No stage before the reveal: many prompts ask for the stage and offer stage names as options."""
     q = view.question
     lines = [
         "",
-        f"=== Question #{view.round_id}  [{view.stage_name} | {q.difficulty.value}] " + "=" * 10,
+        f"=== Question #{view.round_id}  [{q.difficulty.value}] " + "=" * 10,
         _wrap(q.prompt),
         "",
     ]
     lines += [_wrap(o.text, f"  {LETTERS[i].upper()}) ", "     ") for i, o in enumerate(q.options)]
-    lines += ["", f"Closes at {_clock(view.closes_at)} ({view.window}s); {how}."]
+    how = how.replace("{id}", str(view.round_id))
+    lines += ["", f"Closes at {_clock(view.closes_at)} ({format_duration(view.window)}); {how}."]
     return "\n".join(lines)
 
 
@@ -46,6 +49,7 @@ def reveal(view: RevealView) -> str:
     lines = [
         "",
         f"--- Answer to #{view.round_id}: {LETTERS[right].upper()}) {q.options[right].text}",
+        f"[{view.stage_name} | {q.difficulty.value}]",
         _wrap(q.explanation),
     ]
     for i, option in enumerate(q.options):
@@ -135,7 +139,7 @@ def config(cfg: ChannelConfig) -> str:
     s = cfg.scoring
     return "\n".join(
         [
-            f"answer_window={cfg.answer_window}s allow_changes={'on' if cfg.allow_changes else 'off'} "
+            f"answer_window={format_duration(cfg.answer_window)} allow_changes={'on' if cfg.allow_changes else 'off'} "
             f"remove_reactions={'on' if cfg.remove_reactions else 'off'}",
             f"stages={','.join(cfg.stages) or 'all'} difficulties={','.join(cfg.difficulties) or 'all'}",
             f"points easy/medium/hard={s.points_easy}/{s.points_medium}/{s.points_hard} "
@@ -149,7 +153,9 @@ def schedules(rows: list[ScheduleRecord]) -> str:
     if not rows:
         return "No schedules yet."
     return "\n".join(
-        f"  #{s.id} '{s.cron}' {s.timezone} window={s.window or 'channel default'}"
+        f"  #{s.id} '{s.cron}' {s.timezone} "
+        f"window={format_duration(s.window) if s.window else 'channel default'}"
+        + (" (from --cron / QUIZBOT_SCHEDULE)" if s.configured else "")
         + (" (paused)" if s.paused else "")
         for s in rows
     )

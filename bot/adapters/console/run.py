@@ -15,11 +15,12 @@ from ...core.service import QuizService
 from ...scheduling import Scheduler
 from ..text_commands import Caller, Settings, TextCommands, split
 from . import render
+from .answers import option_index, parse_answer, pick_round
 from .chat import ConsoleChat
 from .lines import LineReader
-from .play import parse_letter
 
-HELP = """Answer: NAME LETTER (e.g. 'alice b'), or just a letter to answer as {me}.
+HELP = """Answer: NAME LETTER (e.g. 'alice b'), or just a letter to answer as {me}. While two questions are
+        open, put the question's number before the letter: 'alice 3b' (or 'alice #3 b').
 Commands: /now [stage] [difficulty]   /lookup WORDS   /leaderboard [all|week|month|competition] [teams]
           /stats [NAME]   /config [KEY VALUE]   /schedule add 'CRON' ZONE [WINDOW] | list | remove ID
           /team create|join|leave|list   /competition start NAME ENDS|end|standings
@@ -43,7 +44,7 @@ class ConsoleSession:
         self.chat = chat
         self.channel = channel
         self.me = getpass.getuser() or "you"
-        self.commands = TextCommands(service, admin, service.clock)
+        self.commands = TextCommands(service, admin, service.clock, prefix="/")
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the user asked to quit."""
@@ -59,20 +60,16 @@ class ConsoleSession:
         return True
 
     def _answer(self, line: str) -> None:
-        parts = line.split()
-        name, letter = (self.me, parts[0]) if len(parts) == 1 else (" ".join(parts[:-1]), parts[-1])
+        """An answer to the only open question, or to the one whose number it gives; errors raise QuizError."""
+        typed = parse_answer(line)
         rounds = self.service.open_rounds()
-        if not rounds:
-            self.chat.say("! no question is open; /now asks one")
-            return
-        rnd = rounds[-1]
-        choice = parse_letter(letter, len(rnd.question.options))
-        if choice is None:
-            self.chat.say(f"! '{letter}' is not an option of question #{rnd.id}; type NAME LETTER or /help")
-            return
+        rnd = pick_round(typed, rounds, typed.name or "")
+        choice = option_index(typed, rnd)
+        name = typed.name or self.me
         assert rnd.message_ref is not None
         outcome = self.service.answer(rnd.message_ref, name.lower(), name, choice)
-        self.chat.say(f"  {name}: {outcome.value if outcome else 'too late'}")
+        which = f" (#{rnd.id})" if len(rounds) > 1 else ""
+        self.chat.say(f"  {name}: {outcome.value if outcome else 'too late'}{which}")
 
     async def _command(self, text: str) -> bool:
         words = split(text)
@@ -108,7 +105,6 @@ async def run_console(
     lines: LineReader,
     *,
     every: float | None,
-    window: int | None,
     rounds: int | None,
     interactive: bool,
     start: Callable[[], Awaitable[object]],
@@ -120,10 +116,10 @@ async def run_console(
     chat.say(HELP.format(me=session.me))
     if every:
         try:  # ask at once, so a newcomer sees a question within a second
-            await service.ask(channel, window=window)
+            await service.ask(channel)  # with the channel's stored settings, as each timed one after
         except QuizError as exc:
             chat.say(f"! {exc}")
-        scheduler.every(every, channel, window)
+        scheduler.every(every, channel)
     stop = asyncio.Event()
 
     async def watch_rounds() -> None:

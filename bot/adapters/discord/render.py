@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from ...core.bank_schema import LETTERS, Difficulty
-from ...core.config import ChannelConfig
+from ...core.config import ChannelConfig, format_duration
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
 from ...core.views import LeaderboardView, LookupAnswer, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
@@ -44,7 +44,8 @@ def _fit(lines: list[str], total: int) -> str:
 
 
 def question(view: QuestionView) -> discord.Embed:
-    """The posted question: stage, difficulty, prompt, lettered options, close time."""
+    """The posted question: difficulty, prompt, lettered options, close time. No stage before the reveal
+    (its footer shows it): many prompts ask for the stage and offer stage names as options."""
     q = view.question
     options = "\n".join(f"{OPTION_EMOJI[i]} {o.text}" for i, o in enumerate(q.options))
     embed = discord.Embed(
@@ -52,7 +53,6 @@ def question(view: QuestionView) -> discord.Embed:
         description=_cut(f"{q.prompt}\n\n{options}", _DESC),
         colour=_COLOURS[q.difficulty],
     )
-    embed.add_field(name="Stage", value=view.stage_name)
     embed.add_field(name="Difficulty", value=q.difficulty.value)
     closes = int(view.closes_at)
     embed.add_field(name="Closes", value=f"<t:{closes}:R> (<t:{closes}:t>)")
@@ -189,7 +189,8 @@ def schedules(rows: list[ScheduleRecord]) -> str:
     if not rows:
         return "No schedules yet. Admins add one with `/quiz schedule add`."
     return "\n".join(
-        f"#{s.id} <#{s.channel}> `{s.cron}` {s.timezone}, window {s.window or 'channel default'}"
+        f"#{s.id} <#{s.channel}> `{s.cron}` {s.timezone}, "
+        f"window {format_duration(s.window) if s.window else 'channel default'}"
         + (" (paused)" if s.paused else "")
         for s in rows
     )

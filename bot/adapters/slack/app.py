@@ -186,7 +186,7 @@ class SlackBot:
         """Serve until `close()`."""
         async with assemble(self.settings, self.chat, "slack") as app:
             self.app = app
-            self.commands = TextCommands(app.service, app.admin, app.service.clock)
+            self.commands = TextCommands(app.service, app.admin, app.service.clock, prefix="/quiz ")
             self.chat.bot_user_id = await self._check_tokens()
             await app.start()
             if self.socket_mode:

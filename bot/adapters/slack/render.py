@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.config import ChannelConfig
+from ...core.config import ChannelConfig, format_duration
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
 from ...core.views import LeaderboardView, LookupAnswer, LookupHit, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
@@ -45,7 +45,8 @@ def question(view: QuestionView) -> tuple[str, Blocks]:
     when = f"<!date^{closes}^{{time}}|{closes}>"
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Question #{view.round_id}"}},
-        _context(f"*{safe(view.stage_name)}* · {q.difficulty.value} · closes {when}"),
+        # No stage before the reveal: many prompts ask for the stage and offer stage names as options.
+        _context(f"{q.difficulty.value} · closes {when}"),
         _section(safe(q.prompt)),
         _section(options),
         _context("React with a number to answer. One answer per person; speed earns a bonus."),
@@ -80,6 +81,7 @@ def reveal(view: RevealView) -> tuple[str, Blocks]:
         blocks.append(_section("*Right, fastest first*\n" + "\n".join(lines)))
     else:
         blocks.append(_section("Nobody got it this time." if sum(tally) else "No answers this time."))
+    blocks.append(_context(f"*{safe(view.stage_name)}* · {q.difficulty.value}"))  # no longer a give-away
     return f"Answer to #{view.round_id}: {safe(q.options[right].text)}", blocks
 
 
@@ -183,7 +185,8 @@ def schedules(rows: list[ScheduleRecord]) -> str:
     if not rows:
         return "No schedules yet. Admins add one with `/quiz schedule add '0 9 * * 1-5' Europe/Berlin`."
     return "\n".join(
-        f"#{s.id} <#{s.channel}> `{s.cron}` {s.timezone}, window {s.window or 'channel default'}"
+        f"#{s.id} <#{s.channel}> `{s.cron}` {s.timezone}, "
+        f"window {format_duration(s.window) if s.window else 'channel default'}"
         + (" (paused)" if s.paused else "")
         for s in rows
     )
