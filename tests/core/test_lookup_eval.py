@@ -44,8 +44,8 @@ def test_every_expected_id_is_in_the_glossary(lookup: Lookup) -> None:
     assert not missing
 
 
-# Measured floors today (a regression fails); the 95 % goal below is not yet met for these two.
-FLOORS = {"needs": 0.78, "analogies": 0.9}
+# Measured floors today (a regression fails); the 95 % goal below is not yet met for it.
+FLOORS = {"needs": 0.78}
 NOT_YET_95 = pytest.mark.xfail(
     strict=True, reason="below the 95 % goal today (see FLOORS); strict: a pass fails"
 )
@@ -78,6 +78,7 @@ NOT_YET_NONE = {
     "aws lambda cold start",
     "amazon redshift spectrum",
     "aws billing invoice",
+    "terraform state file",
 }  # named in passing
 
 

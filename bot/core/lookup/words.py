@@ -38,6 +38,13 @@ class WordIndex:
         self.entries: list[str] = list(dict.fromkeys(entry for entry, _ in docs))
         position = {e: i for i, e in enumerate(self.entries)}
         self._owner: Any = np.array([position[entry] for entry, _ in docs], dtype=np.intp)
+        holders: dict[int, set[int]] = {}
+        for doc, doc_ids in enumerate(tokens.ids):
+            for sid in set(doc_ids):
+                holders.setdefault(sid, set()).add(int(self._owner[doc]))
+        self._holders: dict[int, Any] = {
+            sid: np.array(sorted(e), dtype=np.intp) for sid, e in holders.items()
+        }
         # How much each known word can weigh in any document: rare, telling words weigh most.
         self._weight: dict[int, float] = {}
         ids = sorted(set(self._tokenizer.stem_to_sid.values()))
@@ -70,7 +77,7 @@ class WordIndex:
         # (a word the bank never uses weighs as much as its most telling word).
         covered = self._np.zeros(len(self.entries))
         for sid in dict.fromkeys(ids):
-            covered += (self._by_entry(self._bm25.get_scores([sid])) > 0) * self._weight[sid]
+            covered[self._holders[sid]] += self._weight[sid]
         whole = sum(self._weight[s] for s in dict.fromkeys(ids)) + self._unknown_weight * len(
             [s for s in stems if s not in self._tokenizer.stem_to_sid]
         )
