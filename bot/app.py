@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from .core.bank import Bank
 from .core.bank_loader import load_bank
 from .core.ports import Chat
 from .core.service import QuizService
+from .lease import PlatformLease, lease_seconds
 from .scheduling import Scheduler
 from .settings import Settings
 from .storage import AnswerWriter, SqliteStore
@@ -67,6 +69,12 @@ async def assemble(
     """Build every part (call `App.start` when the platform is ready) and tear down in order."""
     bank = bank or load_bank(settings.questions)
     store = await SqliteStore.open(settings.db_path)
+    # Lease (bot/lease.py): one process per platform on this database, taken before anything resumes.
+    try:
+        lease = await PlatformLease.take(store.db, platform, seconds=lease_seconds(os.environ))
+    except BaseException:
+        await store.close()
+        raise
     writer = AnswerWriter(store.db)
     service = QuizService(bank=bank, store=store, writer=writer, chat=chat, platform=platform)
     admin = Admin(service)
@@ -81,4 +89,7 @@ async def assemble(
         scheduler.shutdown()
         await service.stop()
         await writer.close()
-        await store.close()
+        try:
+            await lease.release()  # lease: after the last write, so the next start need not wait
+        finally:
+            await store.close()

@@ -1,0 +1,223 @@
+"""One bot per platform on a database: a lease taken before anything resumes, renewed while running.
+
+Two processes serving the same platform from one SQLite file (a second container, an overlapping restart,
+two terminals) would both resume, close and score the same rounds. So each start takes the platform's lease
+in one transaction; a second process waits up to a lease length for the first to stop (its lease is
+released on a clean stop and lapses after a crash), then refuses with one line. A holder on this machine
+whose process is gone (SIGKILL, then a restart) is replaced at once. Different platforms never wait on each
+other. `quizbot health` reads the same rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .core.errors import QuizError
+from .storage import Database
+from .storage.lease import LeaseRow, NoLeaseTable, read_leases, release_lease, renew_lease, take_lease
+
+log = logging.getLogger("quizbot")
+
+LEASE_SECONDS = 30.0  # renewed every third of it; QUIZBOT_LEASE_SECONDS changes it (tests use a few seconds)
+_HELD: set[str] = set()  # owners this process holds now: a second start in one process is not "a dead one"
+
+
+class LeaseHeldError(QuizError):
+    """Another live process runs the same platform on this database."""
+
+
+def lease_seconds(env: Mapping[str, str]) -> float:
+    """QUIZBOT_LEASE_SECONDS (at least 1), else LEASE_SECONDS; a bad value is a one-line error."""
+    text = env.get("QUIZBOT_LEASE_SECONDS", "").strip()
+    if not text:
+        return LEASE_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value >= 1:  # also NaN
+        raise QuizError(f"QUIZBOT_LEASE_SECONDS must be a number of seconds of at least 1, not {text!r}")
+    return value
+
+
+def _machine() -> str:
+    """Where a pid means one process: this boot of this kernel and this pid namespace (a container has its
+    own). Off Linux, the host name."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return f"host:{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class Me:
+    """This process, as a lease names its holder."""
+
+    host: str
+    pid: int
+    machine: str
+    owner: str
+
+    @classmethod
+    def here(cls) -> Me:
+        host, pid = socket.gethostname(), os.getpid()
+        return cls(host, pid, _machine(), f"{host}:{pid}:{secrets.token_hex(4)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, run by someone else
+        return True
+    return True
+
+
+def holder_gone(holder: LeaseRow, me: Me) -> bool:
+    """True when the holder's process certainly no longer runs: same machine and pid namespace, and its pid
+    is gone or is this process under another owner (a previous start, before a restart reused the pid).
+    Elsewhere nothing is certain, and the lease has to lapse."""
+    if holder.machine != me.machine:
+        return False
+    if holder.pid == me.pid:
+        return holder.owner not in _HELD
+    return not _alive(holder.pid)
+
+
+def describe(holder: LeaseRow) -> str:
+    return f"pid {holder.pid} on {holder.host}"
+
+
+class PlatformLease:
+    """This process's lease on one platform: `take` it, keep it renewed, `release` it on a clean stop."""
+
+    def __init__(
+        self, db: Database, platform: str, me: Me, seconds: float, on_lost: Callable[[], None] | None
+    ) -> None:
+        self.db, self.platform, self.me, self.seconds = db, platform, me, seconds
+        self._on_lost = on_lost or _stop_this_process
+        self._keeper: asyncio.Task[None] | None = None
+        self.lost = False
+
+    @classmethod
+    async def take(
+        cls,
+        db: Database,
+        platform: str,
+        *,
+        seconds: float = LEASE_SECONDS,
+        wait: float | None = None,
+        on_lost: Callable[[], None] | None = None,
+    ) -> PlatformLease:
+        """Take the platform's lease, waiting up to `wait` seconds (default: a lease length and a second,
+        so a crashed holder's lease lapses meanwhile) for another holder to stop; LeaseHeldError after."""
+        lease = cls(db, platform, Me.here(), seconds, on_lost)
+        deadline = time.monotonic() + (seconds + 1 if wait is None else wait)
+        said = False
+        while True:
+            holder = await lease._try()
+            if holder is None:
+                break
+            if time.monotonic() >= deadline:
+                raise LeaseHeldError(
+                    f"another quizbot ({describe(holder)}) is running {platform} on {db.path}; "
+                    "stop it first, or set QUIZBOT_DB to another file"
+                )
+            if not said:
+                log.warning("waiting for the other quizbot (%s) to stop", describe(holder))
+                said = True
+            await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        _HELD.add(lease.me.owner)
+        lease._keeper = asyncio.get_running_loop().create_task(lease._keep(), name=f"lease {platform}")
+        log.info("holding the %s lease on %s", platform, db.path)
+        return lease
+
+    async def _try(self) -> LeaseRow | None:
+        now = time.time()
+        me = self.me
+        wanted = LeaseRow(self.platform, me.owner, me.host, me.pid, me.machine, now, now, now + self.seconds)
+        return await take_lease(
+            self.db, wanted, lambda holder: holder.expires <= now or holder_gone(holder, me)
+        )
+
+    async def _keep(self) -> None:
+        """Renew every third of the lease; a missed renewal is retried, a lost lease stops this bot."""
+        while True:
+            await asyncio.sleep(self.seconds / 3)
+            now = time.time()
+            try:
+                held = await renew_lease(self.db, self.platform, self.me.owner, now, now + self.seconds)
+            except Exception:  # a locked or busy file: the next renewal may do
+                log.warning("could not renew the %s lease; trying again", self.platform, exc_info=True)
+                continue
+            if not held:
+                self.lost = True
+                log.error(
+                    "another quizbot took over %s on %s (this one missed its renewals); stopping",
+                    self.platform,
+                    self.db.path,
+                )
+                self._on_lost()
+                return
+
+    async def release(self) -> None:
+        """Stop renewing and give the lease up (after the last write), so the next start need not wait."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
+        _HELD.discard(self.me.owner)
+        if self.lost:
+            return
+        try:
+            await release_lease(self.db, self.platform, self.me.owner)
+        except Exception:  # the lease lapses by itself; the stop goes on
+            log.warning("could not release the %s lease; it lapses by itself", self.platform, exc_info=True)
+
+
+def _stop_this_process() -> None:
+    """Stop as `kill` does: every run mode handles SIGTERM as a clean stop."""
+    signal.raise_signal(signal.SIGTERM)
+
+
+def health(
+    path: Path, platform: str | None, *, local: bool = False, now: float | None = None
+) -> tuple[bool, str]:
+    """(healthy, one line): a live lease for `platform` (or any) whose heartbeat is fresh, held by a running
+    process where that can be checked. `local`: only holders on this machine and pid namespace."""
+    now = time.time() if now is None else now
+    try:
+        rows = read_leases(path)
+    except FileNotFoundError:
+        return False, f"unhealthy: no database at {path}"
+    except NoLeaseTable:
+        return False, f"unhealthy: {path} has no bot leases (no quizbot has run on it since leases came)"
+    me = Me.here()
+    rows = [r for r in rows if platform in (None, r.platform) and (not local or r.machine == me.machine)]
+    what = f"{platform or 'any platform'}{' on this machine' if local else ''}"
+    if not rows:
+        return False, f"unhealthy: no quizbot holds a lease for {what} on {path}"
+    problems = []
+    for r in rows:
+        age = now - r.heartbeat
+        fresh = age <= (r.expires - r.heartbeat) * 2 / 3  # at most one renewal late
+        if r.expires <= now or not fresh:
+            problems.append(f"{r.platform} bot ({describe(r)}) last renewed its lease {age:.0f}s ago")
+        elif r.machine == me.machine and not _alive(r.pid):
+            problems.append(f"{r.platform} bot ({describe(r)}) is not running")
+        else:
+            return True, f"healthy: {r.platform} bot ({describe(r)}), lease renewed {age:.0f}s ago"
+    return False, "unhealthy: " + "; ".join(problems)
