@@ -26,7 +26,7 @@ def test_every_benchmark_runs_at_small_size() -> None:
     )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
-    for suite in ("reactions:", "storage:", "boards:", "bank:", "schedules:", "startup:", "cards:"):
+    for suite in ("reactions:", "storage:", "boards:", "bank:", "schedules:", "startup:", "cards:", "study:"):
         assert f"\n{suite}" in out, f"suite {suite} did not run\n{out}"
     lines = {
         line.split("  ")[1].strip(): line

@@ -15,6 +15,41 @@ from .db import Database
 _MEM = (
     "SELECT question_id, state, step, stability, difficulty, due, last_review, reviews, lapses FROM memories "
 )
+# The sums behind question analytics (see question_tallies). y is the person's share right on their other
+# answers (NULL for someone whose only answer this is); options are at most five (the bank's schema).
+_TALLIES = """
+WITH channel AS (
+    SELECT a.round_id AS rid, a.option AS o, a.correct AS x,
+           CASE WHEN pl.answered + pl.study_answered > 1
+                THEN (pl.correct + pl.study_correct - a.correct) * 1.0 / (pl.answered + pl.study_answered - 1)
+           END AS y
+    FROM answers a JOIN players pl ON pl.id = a.player_id
+    WHERE a.correct IS NOT NULL
+),
+per_round (rid, n, r, o0, o1, o2, o3, o4, n_rest, x_rest, sy, syy, sxy) AS (
+    SELECT rid, count(*), sum(x),
+           count(*) FILTER (WHERE o = 0), count(*) FILTER (WHERE o = 1), count(*) FILTER (WHERE o = 2),
+           count(*) FILTER (WHERE o = 3), count(*) FILTER (WHERE o = 4),
+           count(y), total(x) FILTER (WHERE y IS NOT NULL), total(y), total(y * y), total(x * y)
+    FROM channel GROUP BY rid
+),
+private AS (
+    SELECT sa.question_id AS q, sa.option AS o, sa.correct AS x,
+           CASE WHEN pl.answered + pl.study_answered > 1
+                THEN (pl.correct + pl.study_correct - sa.correct) * 1.0 / (pl.answered + pl.study_answered - 1)
+           END AS y
+    FROM study_answers sa JOIN study_sessions s ON s.id = sa.session_id JOIN players pl ON pl.id = s.player_id
+)
+SELECT r.question_id, sum(t.n), sum(t.r), sum(o0), sum(o1), sum(o2), sum(o3), sum(o4), sum(n_rest),
+       total(x_rest), total(sy), total(syy), total(sxy)
+FROM per_round t JOIN rounds r ON r.id = t.rid GROUP BY r.question_id
+UNION ALL
+SELECT q, count(*), sum(x),
+       count(*) FILTER (WHERE o = 0), count(*) FILTER (WHERE o = 1), count(*) FILTER (WHERE o = 2),
+       count(*) FILTER (WHERE o = 3), count(*) FILTER (WHERE o = 4),
+       count(y), total(x) FILTER (WHERE y IS NOT NULL), total(y), total(y * y), total(x * y)
+FROM private GROUP BY q
+"""
 _SESSION = "SELECT id, player_id, kind, questions, started_at, ends_at, ended_at FROM study_sessions "
 _UPSERT = (
     "INSERT OR REPLACE INTO memories (player_id, question_id, state, step, stability, difficulty, due, "
@@ -134,6 +169,11 @@ class StudyRepo:
             if cur.rowcount != 1:
                 return False
             await conn.execute(_UPSERT, _params(player_id, memory))
+            await conn.execute(
+                "UPDATE players SET study_answered = study_answered + 1, study_correct = study_correct + ? "
+                "WHERE id = ?",
+                (int(correct), player_id),
+            )
             if ended_at is not None:
                 await conn.execute(
                     "UPDATE study_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
@@ -219,35 +259,25 @@ class StudyRepo:
         return found
 
     async def question_tallies(self) -> dict[str, QuestionTally]:
-        """Per-question picks and the correlation sums over every scored answer, channel and private alike."""
-        sql = """
-        WITH given AS (
-            SELECT a.player_id AS p, r.question_id AS q, a.option AS o, a.correct AS x
-            FROM answers a JOIN rounds r ON r.id = a.round_id WHERE a.correct IS NOT NULL
-            UNION ALL
-            SELECT s.player_id, sa.question_id, sa.option, sa.correct
-            FROM study_answers sa JOIN study_sessions s ON s.id = sa.session_id
-        ),
-        person AS (SELECT p, count(*) AS n, sum(x) AS r FROM given GROUP BY p),
-        scored AS (
-            SELECT g.q, g.o, g.x, CASE WHEN person.n > 1 THEN (person.r - g.x) * 1.0 / (person.n - 1) END AS y
-            FROM given g JOIN person ON person.p = g.p
-        )
-        SELECT q, o, count(*), sum(x), count(y), sum(x) FILTER (WHERE y IS NOT NULL), total(y), total(y * y),
-               total(x * y)
-        FROM scored GROUP BY q, o
-        """
+        """Per-question picks and the correlation sums over every scored answer, channel and private alike.
+
+        A person's totals are maintained on their player row (channel answers, and private ones beside them);
+        channel answers are summed per round in the answers table's own order (no sort of a million rows),
+        then per question."""
         found: dict[str, QuestionTally] = {}
-        async with self.db.reader.execute(sql) as cur:
-            async for q, o, n, right, n_rest, x_rest, sy, syy, sxy in cur:
-                t = found.setdefault(str(q), QuestionTally(str(q)))
-                t.picks[int(o)] += int(n)
-                t.right += int(right or 0)
-                t.n += int(n_rest)
-                t.sx += float(x_rest or 0)
-                t.sy += float(sy)
-                t.syy += float(syy)
-                t.sxy += float(sxy)
+        async with self.db.reader.execute(_TALLIES) as cur:
+            async for row in cur:
+                t = found.setdefault(str(row[0]), QuestionTally(str(row[0])))
+                t.right += int(row[2] or 0)
+                for option in range(5):
+                    t.picks[option] += int(row[3 + option] or 0)
+                t.n += int(row[8] or 0)
+                t.sx += float(row[9] or 0)
+                t.sy += float(row[10])
+                t.syy += float(row[11])
+                t.sxy += float(row[12])
+        for t in found.values():
+            t.picks = +t.picks  # drop the options nobody picked
         return found
 
     async def add_report(self, player_id: int, question_id: str, reason: str, at: float) -> int:

@@ -92,7 +92,7 @@ class StudyService:
         if count is not None and not 1 <= count <= EXAM_MAX:
             raise InvalidInputError(f"count is a whole number from 1 to {EXAM_MAX}, not {count}")
         if kind is SessionKind.REVIEW:
-            questions = await self._due(player_id, bank, now, count or REVIEW_COUNT)
+            questions = await self.due_questions(player_id, count or REVIEW_COUNT)
         elif kind is SessionKind.PRACTICE:
             questions = await self._practice(player_id, bank, now, stage, count or PRACTICE_COUNT)
         else:
@@ -105,7 +105,9 @@ class StudyService:
         session_id = await self.store.create_session(player_id, kind.value, rows, now, ends_at)
         return self._ask(bank, self._session(session_id, player_id, kind, rows, now, ends_at), 0)
 
-    async def _due(self, player_id: int, bank: Bank, now: float, count: int) -> list[Question]:
+    async def due_questions(self, player_id: int, count: int) -> list[Question]:
+        """The person's questions due now, missed ones first, then the most overdue (at most `count`)."""
+        bank, now = self._bank(), self.clock()
         due = [
             m
             for m in await self.store.due_memories(player_id, now, count * 3)

@@ -38,6 +38,11 @@ CREATE TABLE study_answers (
     PRIMARY KEY (session_id, idx)
 ) WITHOUT ROWID;
 
+-- A person's private answers counted on their player row, beside the channel totals of migration 0003, so
+-- that question analytics reads each person's overall accuracy without grouping their answers.
+ALTER TABLE players ADD COLUMN study_answered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE players ADD COLUMN study_correct INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE question_reports (
     id          INTEGER PRIMARY KEY,
     player_id   INTEGER NOT NULL REFERENCES players (id) ON DELETE CASCADE,
