@@ -6,20 +6,48 @@ import argparse
 import asyncio
 import logging
 import os
+import stat
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
 
 from . import __version__, commands
-from .core.config import parse_duration
+from .core.config import check_window, parse_duration
 from .core.errors import QuizError
-from .settings import Settings
+from .settings import NO_PLATFORM, Settings, SettingsError
 
 CONSOLE_COMMUNITY = "local"  # the console's community (bot/adapters/console/launch.py makes it)
+CONSOLE_ONLY = ("every", "cron", "tz", "window", "rounds")  # `quizbot run` options no platform reads
 
 
 def _duration(text: str) -> int:
     try:
         return parse_duration(text)
+    except QuizError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _every(text: str) -> int:
+    seconds = _duration(text)
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' would ask without a pause; give at least 1s, e.g. 30s")
+    return seconds
+
+
+def _window(text: str) -> int:
+    try:
+        return check_window(parse_duration(text), minimum=2)  # short ones are for trying it out
+    except QuizError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _zone(text: str) -> str:
+    from .core.admin import check_timezone
+
+    try:
+        return check_timezone(text)
     except QuizError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -30,43 +58,46 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are one line naming what to fix (exit 2); the usage is one --help away."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    p = argparse.ArgumentParser(
-        prog="quizbot", description="Quizzes on the ML lifecycle and its AWS services."
-    )
+    p = _Parser(prog="quizbot", description="Quizzes on the ML lifecycle and its AWS services.")
     p.add_argument("--version", action="version", version=f"quizbot {__version__}")
-    p.add_argument(
-        "--db", help="SQLite file (default: $QUIZBOT_DB or ~/.local/share/quizbot/quizbot.sqlite3)"
-    )
-    p.add_argument(
-        "--questions",
-        action="append",
-        help="bank folder or file (default: $QUIZBOT_QUESTIONS or questions/)",
-    )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _global_options(p, None)
+    common = _Parser(add_help=False)  # the same options after the subcommand too,
+    _global_options(common, argparse.SUPPRESS)  # where, unset, they leave a value given before it
+    subparsers = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("validate", help="validate the question bank; exit 0 or 1")
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return subparsers.add_parser(name, help=help, description=help, parents=[common])
+
+    s = add("validate", help="validate the question bank; exit 0 or 1")
     s.add_argument("paths", nargs="*", help="files or folders (default: the configured bank)")
-    s = sub.add_parser("bank", help="print the validated bank")
-    s.add_argument("--json", action="store_true", required=True, help="as JSON (the only format)")
-    s = sub.add_parser("coverage", help="questions per stage, service and concept, and the gaps")
+    s = add("bank", help="print the validated bank")
+    s.add_argument("--json", action="store_true", help="as JSON, the only format (accepted, not needed)")
+    s = add("coverage", help="questions per stage, service and concept, and the gaps")
     s.add_argument("--json", action="store_true", help="as JSON")
     s.add_argument("--strict", action="store_true", help="exit 1 when there is any gap")
-    sub.add_parser("schema", help="print the bank files' JSON Schema (for editors)")
-    s = sub.add_parser("lookup", help="look up a stage, service or concept by name, typo or description")
+    add("schema", help="print the bank files' JSON Schema (for editors)")
+    s = add("lookup", help="look up a stage, service or concept by name, typo or description")
     s.add_argument("query", nargs="+", help="what to look for, e.g. A2I, 'sagmaker clarfy', 'detect bias'")
     s.add_argument("--json", action="store_true", help="as JSON")
     s.add_argument("--limit", type=_positive, default=5, help="most results (default 5)")
 
-    s = sub.add_parser("play", help="a quiz in the terminal: type a letter per question")
+    s = add("play", help="a quiz in the terminal: type a letter per question")
     s.add_argument("--count", type=_positive, default=5, help="how many questions (default 5)")
     s.add_argument("--stage", help="only this stage (id or name, e.g. eda)")
     s.add_argument("--difficulty", choices=["easy", "medium", "hard"])
     s.add_argument("--user", help="your name on the leaderboard (default: your login name)")
 
     for name, text in (("leaderboard", "show a leaderboard"), ("stats", "show one player's stats")):
-        s = sub.add_parser(name, help=text)
+        s = add(name, help=text)
         if name == "leaderboard":
             s.add_argument("--period", default="all", choices=["all", "week", "month", "competition"])
             s.add_argument("--teams", action="store_true", help="teams instead of players")
@@ -81,37 +112,100 @@ def build_parser() -> argparse.ArgumentParser:
             help="server/workspace id (default: the console's)",
         )
 
-    s = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    # health: for Docker's HEALTHCHECK (bot/lease.py)
+    s = add("health", help="exit 0 when a running bot holds a fresh lease on this database, else 1")
+    s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: any")
+    s.add_argument("--local", action="store_true", help="only a bot on this machine or in this container")
+    s = add("backup", help="copy the database safely, even while the bot runs")
     s.add_argument("path", help="the copy to write, e.g. quizbot-backup.sqlite3")
     s.add_argument("--force", action="store_true", help="replace PATH if it exists")
-    s = sub.add_parser("export", help="answers and scores as CSV or JSON")
+    s = add("export", help="answers and scores as CSV or JSON")
     s.add_argument("--format", required=True, choices=["csv", "json"])
-    s.add_argument("--what", default="all", choices=["answers", "scores", "all"], help="default: all")
-    s.add_argument("--out", help="file to write (default: stdout); a folder for --format csv --what all")
-
-    s = sub.add_parser("run", help="run the bot (console when no platform token is set)")
-    s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: from the tokens set")
     s.add_argument(
-        "--every", type=_duration, help="console: ask every DURATION (e.g. 30s), first one at once"
+        "--what",
+        choices=["answers", "scores", "all"],
+        help="default: all; answers when CSV goes to stdout or to a file named *.csv",
     )
+    s.add_argument("--out", help="file to write (default: stdout); a folder for CSV of all")
+
+    s = add("run", help="run the bot (console when no platform token is set)")
+    s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: from the tokens set")
+    s.add_argument("--every", type=_every, help="console: ask every DURATION (e.g. 30s), first one at once")
     s.add_argument(
         "--cron", help="console: ask on this cron schedule, e.g. '0 9 * * 1-5' ($QUIZBOT_SCHEDULE)"
     )
-    s.add_argument("--tz", help="time zone of --cron, e.g. Europe/Berlin ($QUIZBOT_TIMEZONE, default UTC)")
     s.add_argument(
-        "--window", type=_duration, help="console: store as the terminal's answer_window (at first: 45s)"
+        "--tz", type=_zone, help="time zone of --cron, e.g. Europe/Berlin ($QUIZBOT_TIMEZONE, default UTC)"
+    )
+    s.add_argument(
+        "--window", type=_window, help="console: store as the terminal's answer_window (at first: 45s)"
     )
     s.add_argument("--rounds", type=_positive, help="console: stop after this many questions are revealed")
     return p
 
 
+def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--db",
+        default=default,
+        help="SQLite file (default: $QUIZBOT_DB or ~/.local/share/quizbot/quizbot.sqlite3)",
+    )
+    parser.add_argument(
+        "--questions",
+        action="append",
+        default=default,
+        help="bank folder or file, may be repeated (default: $QUIZBOT_QUESTIONS or the shipped bank)",
+    )
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    env = dict(os.environ)
+    """The environment over ./.env, then the options; only `run` reads the platform variables."""
+    settings = Settings.from_env(platforms=args.command == "run")
     if args.db:
-        env["QUIZBOT_DB"] = args.db
+        settings = replace(settings, db_path=Path(args.db))
     if args.questions:
-        env["QUIZBOT_QUESTIONS"] = os.pathsep.join(args.questions)
-    return Settings.from_env(env)
+        paths = tuple(Path(p) for q in args.questions for p in q.split(os.pathsep) if p)
+        settings = replace(settings, questions=paths)
+    return settings
+
+
+def _nothing_to_read() -> bool:
+    """Stdin is closed or /dev/null: no terminal and nothing piped, as in a container started without -it."""
+    if sys.stdin is None:
+        return True
+    try:
+        fd = sys.stdin.fileno()
+        return not os.isatty(fd) and stat.S_ISCHR(os.fstat(fd).st_mode)
+    except (OSError, ValueError):
+        return True
+
+
+def _refuse(command: str, message: str) -> NoReturn:
+    """Exit 2 with one line, as the parser does for a bad argument of this command."""
+    print(f"quizbot {command}: error: {message} (see quizbot {command} --help)", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _check_run(args: argparse.Namespace, settings: Settings) -> None:
+    """Refuse what `quizbot run` would otherwise ignore in silence, or serve to nobody again and again."""
+    if args.tz and not (args.cron or settings.schedule_cron):
+        _refuse("run", "--tz is the time zone of a cron schedule: give --cron too (or set QUIZBOT_SCHEDULE)")
+    platform = args.platform
+    if platform is None:
+        settings.check_slack_pair()
+        platform = settings.default_platform()
+        if platform == "console" and _nothing_to_read():
+            raise SettingsError(
+                f"no platform token is set and the console has no terminal and no piped input: {NO_PLATFORM}"
+                " (or pass --platform console to run it anyway)"
+            )
+    given = [f"--{name}" for name in CONSOLE_ONLY if getattr(args, name) is not None]
+    if platform != "console" and given:
+        _refuse(
+            "run",
+            f"{', '.join(given)}: for the console only; on {platform}, admins set schedules and the answer "
+            "window in the chat (/quiz schedule, /quiz config)",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,8 +213,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "export" and args.format == "csv" and args.what == "all" and not args.out:
-        parser.error("export --format csv --what all writes answers.csv and scores.csv: give --out FOLDER")
-    settings = _settings(args)
+        _refuse("export", "--format csv --what all writes answers.csv and scores.csv: give --out FOLDER")
+    try:
+        settings = _settings(args)
+        if args.command == "run":
+            _check_run(args, settings)
+    except SettingsError as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -138,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.schema(args, settings)
         if args.command == "lookup":
             return commands.lookup(args, settings)
+        if args.command == "health":
+            from .lease import health_command  # imported only here: it pulls in the database
+
+            return health_command(settings.db_path, args.platform, local=args.local)
         if args.command == "backup":
             return commands.backup(args, settings)
         if args.command == "export":

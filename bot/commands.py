@@ -20,6 +20,7 @@ from .settings import Settings
 from .storage import SqliteStore
 from .storage.backup import backup as backup_database
 from .storage.export import export as export_data
+from .storage.export import require_database
 
 
 def _print_json(data: Any) -> None:
@@ -54,16 +55,18 @@ def show_coverage(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if cov.gaps and args.strict else 0
     name = {k: e.name for k, e in bank.glossary.items()}
     total = len(bank.questions)
+    # one width for all three lists, so the counts line up under each other however long a name is
+    width = max((len(name[k]) for part in (cov.stages, cov.services, cov.concepts) for k in part), default=0)
     print(f"{total} questions, {len(bank.glossary)} glossary entries")
     print("\nQuestions per stage:")
     for k, n in cov.stages.items():
-        print(f"  {name[k]:<44} {n:>4}")
+        print(f"  {name[k]:<{width}} {n:>4}")
     print("\nServices (correct answer of / tagged on):")
     for k, n in cov.services.items():
-        print(f"  {name[k]:<44} {n:>4} / {cov.service_tags[k]}")
+        print(f"  {name[k]:<{width}} {n:>4} / {cov.service_tags[k]}")
     print("\nConcepts, metrics, model sources, methods, MLOps (tagged on):")
     for k, n in cov.concepts.items():
-        print(f"  {name[k]:<44} {n:>4}")
+        print(f"  {name[k]:<{width}} {n:>4}")
     share = ", ".join(f"{ch.upper()} {n / total:.0%}" for ch, n in cov.letters.items())
     print(f"\nCorrect letter: {share}")
     print("Style: " + ", ".join(f"{k} {n / total:.0%}" for k, n in cov.styles.items()))
@@ -106,6 +109,7 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def boards(args: argparse.Namespace, settings: Settings) -> int:
+    require_database(settings.db_path)  # a mistyped --db must not create a database (and its folders)
     store = await SqliteStore.open(settings.db_path)
     try:
         community = await store.community(args.platform, args.community)
@@ -140,6 +144,14 @@ def backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out) if args.out else None
-    for path, counts in export_data(settings.db_path, args.format, args.what, out, sys.stdout):
+    what = args.what or export_default(args.format, out)
+    for path, counts in export_data(settings.db_path, args.format, what, out, sys.stdout):
         print(f"wrote {path}: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
     return 0
+
+
+def export_default(fmt: str, out: Path | None) -> str:
+    """What `export` writes with no --what: all, but only answers when CSV goes to stdout or one .csv file."""
+    if fmt == "csv" and (out is None or out.suffix.lower() == ".csv"):
+        return "answers"
+    return "all"

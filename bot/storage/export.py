@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -21,12 +21,17 @@ from .db import APPLICATION_ID, LATEST
 Row = tuple[Any, ...]
 
 
-def open_readonly(path: Path, *, need_latest: bool = True) -> sqlite3.Connection:
-    """Open an existing quizbot database read-only; refuse a missing, foreign, empty or newer file."""
+def require_database(path: Path) -> None:
+    """Refuse a path with no database file, before anything could create one (or its folders) there."""
     if not path.exists():
         raise StorageError(f"{path}: no database there; check --db or QUIZBOT_DB")
     if not path.is_file():
         raise StorageError(f"{path}: not a database file")
+
+
+def open_readonly(path: Path, *, need_latest: bool = True) -> sqlite3.Connection:
+    """Open an existing quizbot database read-only; refuse a missing, foreign, empty or newer file."""
+    require_database(path)
     try:  # mode=ro: never creates, migrates or writes the file, even by accident
         conn = sqlite3.connect(
             f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5, isolation_level=None
@@ -118,7 +123,10 @@ TABLES = {
     "scores": Table(
         "scores",
         ("platform", "community", "period", "player", "player_name", "points", "correct", "answered"),
-        "SELECT co.platform, co.external_id, s.period, p.external_id, p.name, s.points, s.correct, "
+        # a competition's period is stored as 'competition:ID'; people know it by name
+        "SELECT co.platform, co.external_id, CASE WHEN s.period LIKE 'competition:%' THEN coalesce("
+        "'competition:' || (SELECT c.name FROM competitions c WHERE c.id = CAST(substr(s.period, 13) AS INTEGER)), "
+        "s.period) ELSE s.period END, p.external_id, p.name, s.points, s.correct, "
         "s.answered FROM score_rows s CROSS JOIN communities co ON co.id = s.community_id "
         "CROSS JOIN players p ON p.id = s.player_id ORDER BY s.community_id, s.period, s.player_id",
         lambda r: r,
@@ -162,10 +170,15 @@ def write_json(conn: sqlite3.Connection, tables: Sequence[Table], out: TextIO) -
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[TextIO]:
-    """Write to a temporary file beside `path`, then rename it over `path`: never a half-written file."""
+    """Write to a temporary file beside `path`, then rename it over `path`: never a half-written file.
+
+    The file gets the permissions of any file the user writes (0666 less the umask), not mkstemp's 0600.
+    """
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        name = path.parent / f".{path.name}.{secrets.token_hex(8)}.partial"
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        tmp = str(name)
         with open(fd, "w", encoding="utf-8", newline="") as f:
             yield f
         os.replace(tmp, path)

@@ -15,21 +15,40 @@ import pytest
 
 from tests.conftest import FIXTURE_BANK
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def quizbot(
-    *args: str, tmp: Path, stdin: str = "", bank: Path | None = FIXTURE_BANK, timeout: float = 60
+    *args: str,
+    tmp: Path,
+    stdin: str | None = "",
+    bank: Path | None = FIXTURE_BANK,
+    timeout: float = 60,
+    env: dict[str, str | None] | None = None,
+    umask: int = -1,
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "QUIZBOT_"))}
-    env["QUIZBOT_DB"] = str(tmp / "cli.sqlite3")
+    """Run `python -m bot ARGS` in the folder `tmp` (so a .env of the checkout is not read) with none of our
+    variables set but QUIZBOT_DB (and QUIZBOT_QUESTIONS); `env` adds or (None) removes variables;
+    `stdin=None` gives /dev/null, as a container started without -it has."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "QUIZBOT_"))}
+    environ["QUIZBOT_DB"] = str(tmp / "cli.sqlite3")
     if bank is not None:
-        env["QUIZBOT_QUESTIONS"] = str(bank)
+        environ["QUIZBOT_QUESTIONS"] = str(bank)
+    for key, value in (env or {}).items():
+        if value is None:
+            environ.pop(key, None)
+        else:
+            environ[key] = value
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
         text=True,
-        env=env,
+        env={**environ, "PYTHONPATH": str(ROOT)},
         timeout=timeout,
+        cwd=tmp,
+        umask=umask,
     )
 
 
@@ -131,7 +150,30 @@ def test_broken_bank_at_start_is_reported_not_a_traceback(tmp_path: Path) -> Non
 @pytest.mark.parametrize("args", [["run", "--every", "soon"], ["play", "--count", "0"], ["nosuch"]])
 def test_bad_arguments_exit_2_with_a_message(tmp_path: Path, args: list[str]) -> None:
     out = quizbot(*args, tmp=tmp_path)
-    assert out.returncode == 2 and "error:" in out.stderr
+    assert out.returncode == 2 and "error:" in out.stderr and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_coverage_columns_line_up_however_long_a_name(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    long_name = "Amazon SageMaker Model Monitor with a name far longer than any column width"
+    text = (
+        (FIXTURE_BANK / "mini.yaml")
+        .read_text()
+        .replace("name: Amazon SageMaker Model Monitor", f"name: {long_name}")
+    )
+    (bank / "mini.yaml").write_text(text)
+    out = quizbot("coverage", tmp=tmp_path, bank=bank)
+    assert out.returncode == 0 and long_name in out.stdout, out.stderr
+    counted = [
+        line for line in out.stdout.splitlines() if line.startswith("  ") and line.rstrip()[-1].isdigit()
+    ]
+    rows = [
+        line for line in counted if not line.lstrip().startswith(("stage ", "service ", "answer ", "data-"))
+    ]
+    assert len(rows) == 7  # three stages, three services, one concept
+    columns = {len(line.split(" / ")[0]) for line in rows}  # where each count ends
+    assert len(columns) == 1, out.stdout
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
@@ -154,6 +196,7 @@ def test_run_stops_cleanly_on_sigterm_keeping_every_answer(tmp_path: Path) -> No
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
+            cwd=tmp_path,
         )
         try:
             assert proc.stdin is not None

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import sqlite3
+import stat
 import subprocess
 import threading
 from pathlib import Path
@@ -137,8 +138,60 @@ def test_export_json_to_stdout_and_csv_files(live: Path, tmp_path: Path) -> None
 
 
 def test_export_csv_of_both_tables_needs_a_folder(live: Path, tmp_path: Path) -> None:
-    out = quizbot("export", "--format", "csv", tmp=tmp_path)
+    out = quizbot("export", "--format", "csv", "--what", "all", tmp=tmp_path)
     assert out.returncode == 2 and "give --out FOLDER" in out.stderr
+
+
+def test_export_csv_alone_writes_the_answers_to_stdout_or_a_csv_file(live: Path, tmp_path: Path) -> None:
+    out = quizbot("export", "--format", "csv", tmp=tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(rows) == 4 and {r["player"] for r in rows} == {"ann", "bob"}
+    target = tmp_path / "answers-copy.csv"
+    wrote = quizbot("export", "--format", "csv", "--out", str(target), tmp=tmp_path)
+    assert wrote.stdout == f"wrote {target}: 4 answers\n" and target.read_text() == out.stdout
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_export_files_get_the_permissions_the_umask_gives(live: Path, tmp_path: Path, umask: int) -> None:
+    folder, single = tmp_path / "out", tmp_path / "all.json"
+    for args in (
+        ["--format", "csv", "--what", "all", "--out", str(folder)],
+        ["--format", "json", "--out", str(single)],
+    ):
+        assert quizbot("export", *args, tmp=tmp_path, umask=umask).returncode == 0
+    for path in (folder / "answers.csv", folder / "scores.csv", single):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
+
+
+def test_export_names_a_competition_rather_than_its_number(live: Path, tmp_path: Path) -> None:
+    with sqlite3.connect(live) as conn:
+        community, player = conn.execute(
+            "SELECT community_id, id FROM players WHERE external_id = 'ann'"
+        ).fetchone()
+        cid = conn.execute(
+            "INSERT INTO competitions (community_id, name, starts_at, ends_at) VALUES (?, 'Winter Cup', 0, 1)",
+            (community,),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO scores (community_id, period, player_id, points, correct, answered) VALUES (?, ?, ?, 30, 1, 2)",
+            (community, f"competition:{cid}", player),
+        )
+    conn.close()
+    data = json.loads(quizbot("export", "--format", "json", "--what", "scores", tmp=tmp_path).stdout)
+    cup = [s for s in data["scores"] if s["period"].startswith("competition:")]
+    assert cup == [
+        {"platform": "console", "community": "local", "period": "competition:Winter Cup", "player": "ann",
+         "player_name": "ann", "points": 30, "correct": 1, "answered": 2}
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["leaderboard"], ["stats", "ann"]])
+def test_boards_refuse_a_missing_database_and_create_nothing(tmp_path: Path, command: list[str]) -> None:
+    mistyped = tmp_path / "nope" / "x.sqlite3"
+    _one_line_error(quizbot(*command, "--db", str(mistyped), tmp=tmp_path), "no database there")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_never_creates_or_touches_a_database(tmp_path: Path) -> None:

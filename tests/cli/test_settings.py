@@ -134,3 +134,10 @@ def test_half_of_slack_is_refused_not_the_console(env: dict[str, str], named: st
 )
 def test_whole_or_no_slack_pair_is_fine(env: dict[str, str]) -> None:
     Settings.from_env(env).check_slack_pair()
+
+
+def test_the_shipped_env_example_copied_to_dotenv_sets_nothing(clean: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    (clean / ".env").write_text(example.read_text())
+    s = Settings.from_env()
+    assert s == Settings.from_env({})  # every value in it is empty or commented out
