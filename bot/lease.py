@@ -221,3 +221,10 @@ def health(
         else:
             return True, f"healthy: {r.platform} bot ({describe(r)}), lease renewed {age:.0f}s ago"
     return False, "unhealthy: " + "; ".join(problems)
+
+
+def health_command(db_path: Path, platform: str | None, *, local: bool) -> int:
+    """`quizbot health`: print the one line and return the exit code (0 healthy, 1 not)."""
+    ok, line = health(db_path, platform, local=local)
+    print(line)
+    return 0 if ok else 1
