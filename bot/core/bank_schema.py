@@ -82,12 +82,6 @@ class GlossaryEntry(_Strict):
     loops_to: tuple[Id, ...] = Field(
         default=(), description="Stages the lifecycle goes back to after this stage (a loop)."
     )
-    asked_as: tuple[Text, ...] = Field(
-        default=(), description="How learners phrase a need this entry answers, for lookup."
-    )
-    loops_to: tuple[Id, ...] = Field(
-        default=(), description="Stages the lifecycle goes back to after this stage (a loop)."
-    )
 
 
 class Option(_Strict):
