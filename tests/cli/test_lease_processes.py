@@ -100,6 +100,20 @@ def bots(db: Path, logs: Path) -> Iterator[list[Bot]]:
             bot.cleanup()
 
 
+def health(db: Path, tmp: Path, *args: str) -> tuple[int, str]:
+    """`quizbot health ARGS`: its exit code and its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "health", *args],
+        capture_output=True,
+        text=True,
+        env=_env(db, 30),
+        cwd=tmp,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
 def rounds(db: Path) -> int:
     with closing(sqlite3.connect(db)) as conn:
         return int(conn.execute("SELECT count(*) FROM rounds").fetchone()[0])
@@ -125,7 +139,15 @@ def test_a_second_console_bot_waits_then_refuses_and_starts_once_the_first_stopp
         started.append(play)
         assert play.ended() == 1 and "Question" not in play.out.read_text()
         assert rounds(db) == 1 and first.proc.poll() is None
+        for args in ((), ("--platform", "console"), ("--local",)):
+            code, line = health(db, tmp_path, *args)
+            assert code == 0 and line.startswith("healthy:") and line.count("\n") == 1, (args, line)
+            assert f"pid {first.proc.pid}" in line
+        code, line = health(db, tmp_path, "--platform", "discord")
+        assert code == 1 and line.startswith("unhealthy:") and line.count("\n") == 1, line
         assert first.stop() == 0
+        code, line = health(db, tmp_path)
+        assert code == 1 and line.startswith("unhealthy:"), line
         third = Bot(db, tmp_path, "third", 30)
         started.append(third)
         assert third.serving() < 20  # at once: the first gave its lease up
