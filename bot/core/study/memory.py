@@ -37,6 +37,11 @@ class Memory:
         return self.lapses > 0 and self.state != State.Review.value
 
 
+# The package numbers a new card by the clock and sleeps a millisecond to keep the numbers apart; ours are
+# keyed by (person, question) in storage, so every card gets the same number and nothing sleeps.
+_CARD_ID = 1
+
+
 def _utc(at: float) -> datetime:
     return datetime.fromtimestamp(at, UTC)
 
@@ -44,6 +49,7 @@ def _utc(at: float) -> datetime:
 def to_card(memory: Memory) -> Card:
     """The package's card for a stored memory."""
     return Card(
+        card_id=_CARD_ID,
         state=State(memory.state),
         step=memory.step,
         stability=memory.stability,
@@ -55,7 +61,7 @@ def to_card(memory: Memory) -> Card:
 
 def review(memory: Memory | None, question_id: str, correct: bool, at: float) -> Memory:
     """The memory after one more answer at `at` (a first answer starts a new card)."""
-    card = Card(due=_utc(at)) if memory is None else to_card(memory)
+    card = Card(card_id=_CARD_ID, due=_utc(at)) if memory is None else to_card(memory)
     rating = Rating.Good if correct else Rating.Again
     card, _ = SCHEDULER.review_card(card, rating, _utc(at))
     return Memory(
