@@ -35,7 +35,9 @@ STOP = frozenset(
 ECHO_BUDGET = (
     15  # keys repeating a distinctive phrase of their prompt (15 at this commit); the test lists them
 )
-DISTRACTOR_PER_KEY = 9.0  # wrong-option appearances per keyed question; Model Monitor was 9.0 (63/7), now 8.7
+# Wrong-option appearances per keyed question. Model Monitor was 9.0 (63/7) in review #7 and 8.3 (58/7) before the
+# rebalance; now the highest are A2I (30/6) and Amazon SageMaker (25/5) at 5.0, Batch Transform 4.8 (24/5).
+DISTRACTOR_PER_KEY = 5.0
 
 
 @pytest.fixture(scope="module")
