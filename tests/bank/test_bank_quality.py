@@ -7,23 +7,29 @@ import re
 from collections import Counter
 
 import pytest
-from rapidfuzz import fuzz
 
 from bot.core.bank import Bank
 from bot.core.bank_loader import load_bank
 from bot.core.bank_schema import Kind, Question
+from tests.bank.similarity import same_key_scores
 from tests.conftest import ROOT
 
-# Same key, and prompts this close (rapidfuzz token_set_ratio, 0-100), is a near-duplicate on its own;
-# from PROMPT_WITH_OPTIONS up, an option set shared at OPTION_JACCARD or more makes it one too. Calibrated on
-# the bank of review #7: its listed clusters scored 38-67 on prompts, so prompt wording alone cannot find
-# them (that review is what the rewrites answer); what these thresholds catch is the lexical kind, a copied
-# scenario with the same answer list, while leaving the 39,000 other pairs alone (the highest same-key pair
-# scored 61 with identical options: mon-002/mon-020, two different facts, listed below).
-PROMPT_ALONE, PROMPT_WITH_OPTIONS, OPTION_JACCARD = 75, 55, 0.75
+# Same-key pairs whose teaching (key's why + explanation, TF-IDF cosine, see similarity.py) is this close. Calibrated
+# on the bank before the rewrites (470b8d8) against review #7's clusters: its 34 same-key pairs scored 0.25-0.65
+# against 0.00-0.70 for the 322 other same-key pairs (AUC 0.89; prompt + key text, as before, 0.60, near chance).
+# At 0.60 it catches 4 of those pairs (dep-008/ops-015, ev-001/ev-009, lc-010/mon-013, dep-014/mon-019) and 2 others
+# (mon-001 with mon-002 and mon-003, the first a real cluster too); at 0.50 it would catch 12 but also 25 pairs of
+# today's bank. Lexical similarity finds the copied explanation, not the same fact asked in new words.
+NEAR_DUPLICATE = 0.60
 DELIBERATE_PAIRS = {
-    frozenset({"mon-002", "mon-020"}),  # Model Monitor: input drift alert vs accuracy from late ground truth
-    frozenset({"mon-019", "rt-004"}),  # A2I: review before payout vs reviewed cases as retraining labels
+    frozenset(
+        {"mon-001", "mon-003"}
+    ),  # Model Monitor's four types vs feature attribution drift: same type list
+    frozenset({"dep-020", "mon-004"}),  # shadow test for a new container's latency vs how it differs from A/B
+    frozenset(
+        {"ms-010", "tr-008"}
+    ),  # managed MLflow in current Studio vs an audit trail; shared Studio caveat
+    frozenset({"dep-008", "dep-021"}),  # self-hosting on EC2 for a custom runtime vs for a hardened OS image
 }
 ABSOLUTE = re.compile(r"\b(always|never)\b", re.I)
 STOP = frozenset(
@@ -46,34 +52,47 @@ def bank() -> Bank:
     return load_bank([ROOT / "questions"])
 
 
-def answer(q: Question) -> str:
-    return q.answer_ref or q.options[q.answer_index].text.casefold()
-
-
-def options(q: Question) -> set[str]:
-    return {o.text.casefold() for o in q.options}
-
-
-def near_duplicates(qs: list[Question]) -> list[tuple[str, str, int, float]]:
-    found = []
-    for a, b in itertools.combinations(qs, 2):
-        if answer(a) != answer(b) or frozenset({a.id, b.id}) in DELIBERATE_PAIRS:
-            continue
-        ratio = fuzz.token_set_ratio(a.prompt.lower(), b.prompt.lower())
-        jaccard = len(options(a) & options(b)) / len(options(a) | options(b))
-        if ratio >= PROMPT_ALONE or (ratio >= PROMPT_WITH_OPTIONS and jaccard >= OPTION_JACCARD):
-            found.append((a.id, b.id, int(ratio), round(jaccard, 2)))
-    return found
+def near_duplicates(qs: list[Question]) -> list[tuple[str, str, float]]:
+    return sorted(
+        (a, b, round(score, 2))
+        for (a, b), score in same_key_scores(qs).items()
+        if score >= NEAR_DUPLICATE and frozenset({a, b}) not in DELIBERATE_PAIRS
+    )
 
 
 def test_same_key_questions_are_not_near_duplicates(bank: Bank) -> None:
     assert near_duplicates(list(bank.questions.values())) == []
 
 
-def test_the_near_duplicate_check_can_fail(bank: Bank) -> None:
+def test_the_near_duplicate_check_catches_a_paraphrase(bank: Bank) -> None:
+    """Another scenario with the same key, taught in other words, is found; a different fact is not."""
     q = bank.questions["dep-002"]
-    copy = q.model_copy(update={"id": "dep-999", "prompt": q.prompt.replace("insurer", "lender")})
-    assert [(a, b, j) for a, b, _, j in near_duplicates([q, copy])] == [("dep-002", "dep-999", 1.0)]
+    key = q.options[q.answer_index].model_copy(
+        update={
+            "why": "A transform job scores the whole S3 dataset offline, stores the output in S3 and stops."
+        }
+    )
+    options = [key if o.correct else o for o in q.options]
+    paraphrase = q.model_copy(
+        update={
+            "id": "dep-999",
+            "prompt": "Each quarter a utility must forecast usage for its 8 million meters overnight. Which option?",
+            "options": options,
+            "explanation": "A large dataset, a fixed schedule and no need for an immediate answer point to batch inference: "
+            "Batch Transform provisions compute for the job, scores every record and shuts down, so you pay "
+            "only while it runs.",
+        }
+    )
+    qs = list(bank.questions.values())
+    assert [(a, b) for a, b, _ in near_duplicates([*qs, paraphrase])] == [("dep-002", "dep-999")]
+    scores = same_key_scores([*qs, paraphrase])
+    print(
+        f"paraphrase {scores[('dep-002', 'dep-999')]:.2f}; dep-016 (Batch Transform, another fact) "
+        f"{scores[('dep-016', 'dep-999')]:.2f}"
+    )
+    assert (
+        scores[("dep-016", "dep-999")] < NEAR_DUPLICATE
+    )  # also keys Batch Transform: instance count, not batch
 
 
 def absolute_only_in_distractors(qs: list[Question]) -> list[str]:
