@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="server/workspace id (default: the console's)",
         )
 
+    from .adapters.console.study_launch import add_parsers as add_study_parsers
+
+    add_study_parsers(add, _positive)
+
     # health: for Docker's HEALTHCHECK (bot/lease.py)
     s = add("health", help="exit 0 when a running bot holds a fresh lease on this database, else 1")
     s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: any")
@@ -250,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(commands.boards(args, settings))
         if args.command == "play":
             return asyncio.run(_play(args, settings))
+        if args.command in ("review", "practice", "exam", "analytics", "report"):
+            from .adapters.console.launch import login
+            from .adapters.console.study_launch import run as run_study
+
+            return asyncio.run(run_study(args, settings, login))
         if args.command == "run":
             return asyncio.run(_run(args, settings))
     except QuizError as exc:

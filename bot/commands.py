@@ -127,7 +127,16 @@ async def boards(args: argparse.Namespace, settings: Settings) -> int:
             print(render.board(view))
         else:
             bank = load_bank(settings.questions)
-            print(render.stats(await player_stats(store, bank, community, args.user.lower(), now)))
+            stats = await player_stats(store, bank, community, args.user.lower(), now)
+            print(render.stats(stats))
+            found = await store.find_player(community, args.user.lower())
+            if found is not None:  # what the study features know of this person
+                from .adapters.study_text import summary_text
+                from .core.study.service import StudyService
+
+                study = StudyService(store, lambda: bank)
+                await study.fold_channel_answers()
+                print(summary_text(await study.summary(found.id), practice="quizbot practice"))
     finally:
         await store.close()
     return 0

@@ -40,7 +40,7 @@ def question_text(q: StudyQuestion, now: float) -> str:
     return "\n".join(lines)
 
 
-def feedback_text(f: StudyFeedback) -> str:
+def feedback_text(f: StudyFeedback, report: str = "/quiz report") -> str:
     """Right or wrong with the explanation (an exam says only that the answer is recorded)."""
     if f.kind is SessionKind.EXAM:
         return "  recorded"
@@ -55,7 +55,7 @@ def feedback_text(f: StudyFeedback) -> str:
     if not f.correct and chosen.why:
         lines.append(_wrap(f"{LETTERS[f.chosen].upper()}: {chosen.why}", "  "))
     lines.append(_wrap(q.explanation, "  "))
-    lines.append(f"  ({q.id}; /quiz report {q.id} REASON if it is wrong or unclear)")
+    lines.append(f"  ({q.id}; {report} {q.id} REASON if it is wrong or unclear)")
     return "\n".join(lines)
 
 

@@ -9,8 +9,9 @@ from .errors import InvalidInputError, NotFoundError
 from .periods import Period, period_key
 from .ports import Store
 from .ranking import Standing, rank_rows
-from .records import CompetitionRecord
+from .records import AnswerFact, CompetitionRecord
 from .stats import accuracy_by, weakest
+from .teams import TeamRule, competition_rule, team_standings
 from .views import LeaderboardView, StatsView
 
 
@@ -64,17 +65,21 @@ async def leaderboard(
     competition: str | None = None,
     viewer: str | None = None,
     limit: int = 10,
+    competition_default: bool = False,
 ) -> LeaderboardView:
-    """The top `limit` players (or teams) of a period, plus the viewer's own row when off the board."""
+    """The top `limit` players (or teams) of a period, plus the viewer's own row when off the board.
+
+    With competition_default (a competition's standings), a team competition shows its teams."""
     comp = None
     if period is Period.COMPETITION or competition:
         comp = await find_competition(store, community_id, competition, at)
         period = Period.COMPETITION
     key = period_key(period, at, comp.id if comp else None)
+    if comp is not None and competition_default and comp.kind == "teams":
+        teams = True  # a team competition's standings are its teams'
     title = _title(period, at, teams, comp)
     if teams:
-        rows = rank_rows(await store.team_leaderboard(community_id, key))
-        return LeaderboardView(title, tuple(rows[:limit]))
+        return await team_board(store, community_id, key, title, comp, limit)
     board = rank_rows(await store.leaderboard(community_id, key, limit))
     me = None
     if viewer is not None and all(s.key != viewer for s in board):
@@ -86,12 +91,41 @@ async def leaderboard(
     return LeaderboardView(title, tuple(board), me)
 
 
+async def team_board(
+    store: Store, community_id: int, key: str, title: str, comp: CompetitionRecord | None, limit: int
+) -> LeaderboardView:
+    """Teams ranked under the competition's rule (sum on other boards), each with its members and the members
+    active in the period; a finished team competition also names the winning team's best contributors."""
+    rule = competition_rule(comp) if comp is not None else TeamRule()
+    rows = team_standings(await store.team_board(community_id, key, rule.n), rule)
+    note = f"Rule: {rule.describe()}."
+    if (
+        comp is not None
+        and comp.finished_at is not None
+        and comp.kind == "teams"
+        and rows
+        and rows[0].answered
+    ):
+        best = await store.team_contributors(int(rows[0].key), key, 3)
+        if best:
+            names = ", ".join(f"{name} {points}" for _, name, points in best)
+            note += f" Best for {rows[0].name}: {names}."
+    return LeaderboardView(title, tuple(rows[:limit]), note=note)
+
+
 async def player_stats(store: Store, bank: Bank, community_id: int, who: str, at: float) -> StatsView:
-    """A player's points, rank, streaks and accuracy by stage and service."""
+    """A player's points, rank, streaks and accuracy by stage and service.
+
+    Points, rank and streaks are the channels' (private study never reaches a leaderboard); accuracy counts
+    private answers (review, practice, exams) too, as the questions now are in the bank."""
     player = await store.find_player(community_id, who)
     if player is None:
         raise NotFoundError(f"no answers from '{who}' here yet")
     facts = await store.answer_facts(player.id)
+    for qid, correct in await store.private_answers(player.id):
+        q = bank.questions.get(qid)
+        if q is not None:
+            facts.append(AnswerFact(q.stage, q.services, correct, q.answer_ref))
     stages, services = accuracy_by(facts, bank)
     standing = await store.standing(community_id, period_key(Period.ALL, at), player.id)
     rank, row = standing if standing else (None, (player.external_id, player.name, 0, 0, 0))

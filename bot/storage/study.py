@@ -50,7 +50,14 @@ SELECT q, count(*), sum(x),
        count(y), total(x) FILTER (WHERE y IS NOT NULL), total(y), total(y * y), total(x * y)
 FROM private GROUP BY q
 """
+# Memories of (player, question) pairs given as one JSON array of pairs, bound as one value.
+_KNOWN = (
+    "SELECT m.player_id, m.question_id, m.state, m.step, m.stability, m.difficulty, m.due, m.last_review, "
+    "m.reviews, m.lapses FROM json_each(?) j JOIN memories m "
+    "ON m.player_id = json_extract(j.value, '$[0]') AND m.question_id = json_extract(j.value, '$[1]')"
+)
 _SESSION = "SELECT id, player_id, kind, questions, started_at, ends_at, ended_at FROM study_sessions "
+_OPEN_SESSION = _SESSION + "WHERE player_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1"
 _UPSERT = (
     "INSERT OR REPLACE INTO memories (player_id, question_id, state, step, stability, difficulty, due, "
     "last_review, reviews, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -129,15 +136,17 @@ class StudyRepo:
 
     async def session(self, session_id: int) -> SessionRow | None:
         """One session with its answers."""
-        return await self._session(_SESSION + "WHERE id = ?", (session_id,))
+        return await self._session(session_id, by_player=False)
 
     async def open_session(self, player_id: int) -> SessionRow | None:
         """The person's open session, if any."""
-        sql = _SESSION + "WHERE player_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1"
-        return await self._session(sql, (player_id,))
+        return await self._session(player_id, by_player=True)
 
-    async def _session(self, sql: str, params: tuple[object, ...]) -> SessionRow | None:
-        async with self.db.reader.execute(sql, params) as cur:
+    async def _session(self, key: int, *, by_player: bool) -> SessionRow | None:
+        sql = _SESSION + "WHERE id = ?"
+        if by_player:
+            sql = _OPEN_SESSION
+        async with self.db.reader.execute(sql, (key,)) as cur:
             r = await cur.fetchone()
         if r is None:
             return None
@@ -187,6 +196,15 @@ class StudyRepo:
             await conn.execute(
                 "UPDATE study_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (at, session_id)
             )
+
+    async def private_answers(self, player_id: int) -> list[tuple[str, bool]]:
+        """(question id, correct) of every answer the person gave in a private session."""
+        async with self.db.reader.execute(
+            "SELECT sa.question_id, sa.correct FROM study_answers sa JOIN study_sessions s ON s.id = sa.session_id "
+            "WHERE s.player_id = ?",
+            (player_id,),
+        ) as cur:
+            return [(str(r[0]), bool(r[1])) for r in await cur.fetchall()]
 
     async def exam_history(
         self, player_id: int, limit: int = 10
@@ -248,14 +266,9 @@ class StudyRepo:
     @staticmethod
     async def _known(conn: Any, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Memory]:
         found: dict[tuple[int, str], Memory] = {}
-        wanted = sorted(pairs)
-        for i in range(0, len(wanted), 400):  # row values, a few hundred at a time (SQLite's parameter limit)
-            chunk = wanted[i : i + 400]
-            values = ", ".join("(?, ?)" for _ in chunk)
-            params = [v for pair in chunk for v in pair]
-            sql = "SELECT player_id, " + _MEM[7:] + f"WHERE (player_id, question_id) IN (VALUES {values})"
-            for r in await conn.execute_fetchall(sql, params):
-                found[(int(r[0]), str(r[1]))] = _memory(r[1:])
+        rows = await conn.execute_fetchall(_KNOWN, (json.dumps(sorted(pairs)),))
+        for r in rows:
+            found[(int(r[0]), str(r[1]))] = _memory(r[1:])
         return found
 
     async def question_tallies(self) -> dict[str, QuestionTally]:

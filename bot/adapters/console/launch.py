@@ -95,7 +95,7 @@ async def play(args: argparse.Namespace, settings: Settings) -> int:
     from .lines import LineReader
     from .play import play as play_quiz
 
-    user = args.user or _login()
+    user = args.user or login()
     chat = ConsoleChat(sys.stdout, me=user, how="type a letter")
     async with assemble(settings, chat, "console") as app:
         await app.service.resume()  # a quiz cut short last time is closed and revealed first
@@ -113,7 +113,8 @@ async def play(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _login() -> str:
+def login() -> str:
+    """The terminal user's login name ('you' when there is none)."""
     import getpass
 
     try:

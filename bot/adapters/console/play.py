@@ -47,7 +47,7 @@ async def play(
             choice = parse_letter(line, options)
             if choice is not None:
                 assert rnd.message_ref is not None
-                service.answer(rnd.message_ref, user, user, choice)
+                service.answer(rnd.message_ref, user.lower(), user, choice)  # ids as `quizbot run` makes them
                 answered += 1
                 break
             chat.say(f"'{line.strip()}' is not an option; type one of {letters}:")

@@ -64,7 +64,7 @@ async def run_session(
             chat.say(f"! {exc}")
             return given
         given += 1
-        chat.say(feedback_text(feedback))
+        chat.say(feedback_text(feedback, report="quizbot report"))
         if feedback.report is not None:
             chat.say("\n" + report_text(feedback.report))
         asked = feedback.next

@@ -130,3 +130,23 @@ async def test_reports_are_stored_and_bad_ones_refused(
     await study.report(ann, qid, "option B is also right\n according to the docs")
     ((_, question, who, reason, _),) = await store.reports()
     assert (question, who, reason) == (qid, "Ann", "option B is also right according to the docs")
+
+
+async def test_private_answers_count_toward_accuracy_but_not_the_leaderboard(
+    store: SqliteStore, mini_bank: Bank, clock: Clock
+) -> None:
+    from bot.core.boards import leaderboard, player_stats
+    from bot.core.periods import Period
+
+    study, ann = _study(store, mini_bank, clock), await _player(store)
+    community = await store.community("test", "g1")
+    asked = await study.start(ann, SessionKind.PRACTICE, stage="eda", count=2)
+    first = await study.answer(ann, asked.session_id, 0, _option(asked.question, True))
+    assert first.next is not None
+    await study.answer(ann, asked.session_id, 1, _option(first.next.question, False))
+    view = await player_stats(store, mini_bank, community, "ann", clock.now)
+    (eda,) = [a for a in view.by_stage if a.key == "eda"]
+    assert (eda.correct, eda.answered) == (1, 2)
+    assert view.points == 0 and view.answered == 0 and view.rank is None  # channels only
+    board = await leaderboard(store, community, period=Period.ALL, at=clock.now)
+    assert board.rows == ()
