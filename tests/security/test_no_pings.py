@@ -15,7 +15,7 @@ from bot.adapters.slack import render as slack_render
 from bot.core.bank import Bank
 from bot.core.ranking import Standing
 from bot.core.records import CompetitionRecord, ResultRow, TeamRecord
-from bot.core.views import LeaderboardView, RevealView, StatsView
+from bot.core.views import LeaderboardView, LookupAnswer, RevealView, StatsView
 from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, sub
 from tests.conftest import until
 from tests.security.leaks import EVIL
@@ -74,7 +74,7 @@ def test_discord_render_escapes_markdown_and_mentions_in_names(mini_bank: Bank) 
             "stats": _discord_texts(discord_render.stats(_stats(raw))),
             "teams": discord_render.teams([TeamRecord(1, raw, None, 2)]),
             "competition": discord_render.competition(dataclasses.replace(comp, name=raw)),
-            "lookup": _discord_texts(discord_render.lookup(raw, [], {})),
+            "lookup": _discord_texts(discord_render.lookup(LookupAnswer(raw, ()), {})),
         }
         if raw.startswith(">"):
             del texts["board title"]  # mid-line '>' quotes nothing, so nothing to escape
@@ -88,7 +88,7 @@ def test_discord_render_escapes_markdown_and_mentions_in_names(mini_bank: Bank) 
             "stats": _discord_texts(discord_render.stats(_stats(ping))),
             "teams": discord_render.teams([TeamRecord(1, ping, None, 2)]),
             "competition": discord_render.competition(dataclasses.replace(comp, name=ping)),
-            "lookup": _discord_texts(discord_render.lookup(ping, [], {})),
+            "lookup": _discord_texts(discord_render.lookup(LookupAnswer(ping, ()), {})),
         }
         for where, text in texts.items():
             assert not _DISCORD_PING.search(text), (where, ping, text)
@@ -116,7 +116,7 @@ def test_slack_render_escapes_mentions_and_control_characters_in_names(mini_bank
             "board": _slack_texts(slack_render.board(_board(raw, f"Leaderboard: {raw}"))),
             "stats": _slack_texts(slack_render.stats(_stats(raw))),
             "teams": slack_render.teams([TeamRecord(1, raw, None, 2)]),
-            "lookup": _slack_texts(slack_render.lookup(raw, [], {})),
+            "lookup": _slack_texts(slack_render.lookup(LookupAnswer(raw, ()), {})),
         }
         texts["competition"] = slack_render.competition(dataclasses.replace(comp, name=raw)).split(
             "runs until"

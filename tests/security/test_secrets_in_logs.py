@@ -98,7 +98,7 @@ async def test_discord_run_logs_no_token(
         channel = await bot.app.service.channel(str(2000), str(QUIZ_CHANNEL))
         await bot.app.service.ask(channel, window=1)
         server.fail_next("POST", rf"/channels/{QUIZ_CHANNEL}/messages", status=403, times=1)  # its reveal
-        await until(lambda: any("closing round" in r.getMessage() for r in everything.records), within=10)
+        await until(lambda: any("reveal of round" in r.getMessage() for r in everything.records), within=10)
         # an unexpected error inside a command: logged by on_error with its traceback
         server.fail_next("POST", rf"/channels/{QUIZ_CHANNEL}/messages", status=403, times=1)
         await discord_command(
@@ -135,7 +135,7 @@ async def test_slack_socket_mode_logs_no_token(
         channel = await bot.app.service.channel("T0001", "C0001")
         await bot.app.service.ask(channel, window=1)
         server.fail_next("chat.postMessage", "channel_not_found")  # its reveal
-        await until(lambda: any("closing round" in r.getMessage() for r in everything.records), within=10)
+        await until(lambda: any("reveal of round" in r.getMessage() for r in everything.records), within=10)
         await server.drop_socket()  # a reconnect opens a new socket with the app token
         await until(lambda: server.connections >= 2)
     wrong_bot = SlackBot(slack_settings(server, db, bot=SLACK_WRONG_BOT), host="127.0.0.1", port=0)
