@@ -44,28 +44,16 @@ def test_every_expected_id_is_in_the_glossary(lookup: Lookup) -> None:
     assert not missing
 
 
-# Measured floors today (a regression fails); the 95 % goal below is not yet met for it.
-FLOORS = {"needs": 0.78}
-NOT_YET_95 = pytest.mark.xfail(
-    strict=True, reason="below the 95 % goal today (see FLOORS); strict: a pass fails"
-)
-
-
 @pytest.mark.parametrize("category", sorted(EXPECTED))
-def test_top1_per_category_stays_above_its_floor(lookup: Lookup, category: str) -> None:
-    rate, misses = top1(lookup, EXPECTED[category])
-    assert rate >= FLOORS.get(category, 0.95), misses
-
-
-@pytest.mark.parametrize(
-    "category", [pytest.param(c, marks=NOT_YET_95) if c in FLOORS else c for c in sorted(EXPECTED)]
-)
 def test_top1_per_category_at_least_95_percent(lookup: Lookup, category: str) -> None:
     rate, misses = top1(lookup, EXPECTED[category])
     assert rate >= 0.95, misses
 
 
-@NOT_YET_95
+@pytest.mark.xfail(
+    strict=True,
+    reason="held-out half 83/88 (94 %) against the tuned half's 88/88: needs lag (32/35 against 35/35)",
+)
 def test_held_out_half_does_as_well_as_the_tuned_half(lookup: Lookup) -> None:
     tuned = [i for items in EXPECTED.values() for i in halves(items)[0]]
     held = [i for items in EXPECTED.values() for i in halves(items)[1]]
@@ -74,23 +62,7 @@ def test_held_out_half_does_as_well_as_the_tuned_half(lookup: Lookup) -> None:
     assert rate_held >= 0.95 and rate_held >= rate_tuned - 0.03, misses
 
 
-NOT_YET_NONE = {
-    "aws lambda cold start",
-    "amazon redshift spectrum",
-    "aws billing invoice",
-    "terraform state file",
-}  # named in passing
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="the bank names it in passing"))
-        if q in NOT_YET_NONE
-        else q
-        for q in QUERIES["none"]
-    ],
-)
+@pytest.mark.parametrize("query", QUERIES["none"])
 def test_queries_outside_the_bank_get_no_card(lookup: Lookup, query: str) -> None:
     answer = lookup.answer(query)
     assert answer.hits == (), [h.entry.id for h in answer.hits]

@@ -2,8 +2,10 @@
 
 The two rankings are fused by weighted reciprocal rank (each entry scores w / (1 + rank) in each list);
 a query that is a name (a name or alias matched at 90 or more) trusts the name list three times as much
-as the words, any other query trusts the words twice as much. An entry is shown only when it fits: its
-name matched at 85 or more, or its evidence holds at least half of the query's weight of words.
+as the words, any other query trusts the words twice as much. A need described in words that ranks a
+stage first gets a service of that stage first when the service's evidence is nearly as strong. An
+entry is shown only when it fits: its name matched at 85 or more, or its evidence holds 40 % of the
+query's weight of words and at least two of its words (a one-word query: all of it).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..bank import Bank
-from ..bank_schema import GlossaryEntry
+from ..bank_schema import GlossaryEntry, Kind
 from ..views import LookupAnswer, LookupHit
 from .evidence import documents
 from .lifecycle import Lifecycle, OrderQuestion, Relation, parse
@@ -20,9 +22,12 @@ from .words import WordIndex, WordMatch
 
 NAME_QUERY = 90.0  # a name or alias typed (or nearly): the name list leads
 NAME_FITS = 85.0  # a name matched this well is a card
-WORDS_FIT = 0.5  # evidence holding this share of the query's word weight is a card
+WORDS_FIT = 0.4  # evidence holding this share of the query's word weight (and MIN_HELD words) is a card
+MIN_HELD = 2  # one word in common with a several-word query is chance ("photoshop layers")
 NEAR_EQUAL = 0.85  # a second card scoring this share of the first is shown beside it
 SUGGEST = 60.0  # names this close are offered when nothing fits
+SERVICE_OVER_STAGE = 0.7  # a service whose evidence scores this share of its stage's comes first
+SERVICE_DEPTH = 4  # how far down the ranking such a service is looked for
 NAME_NOISE = 70.0  # in a description, names matched less than this are chance resemblances
 
 
@@ -35,8 +40,13 @@ class _Ranked:
 
     @property
     def fits(self) -> bool:
-        coverage = self.words.coverage if self.words else 0.0
-        return self.name >= NAME_FITS or coverage >= WORDS_FIT
+        if self.name >= NAME_FITS:
+            return True
+        if self.words is None:
+            return False
+        return self.words.coverage >= WORDS_FIT and (
+            self.words.held >= MIN_HELD or self.words.coverage >= 0.99
+        )
 
     @property
     def confidence(self) -> float:
@@ -76,7 +86,26 @@ class Lookup:
                 fused[entry] = fused.get(entry, 0.0) + weight / (1 + rank)
         ranked = [_Ranked(e, f, names.get(e, 0.0), words.get(e)) for e, f in fused.items()]
         ranked.sort(key=lambda r: (-r.fused, self.bank.glossary[r.entry].name))
+        if w_words > w_names:
+            self._service_first(ranked)
         return ranked
+
+    def _serves(self, service: str, stage: str) -> bool:
+        """Whether `service` is a service used in the stage `stage`."""
+        entry = self.bank.glossary[service]
+        return entry.kind is Kind.SERVICE and stage in entry.stages
+
+    def _service_first(self, ranked: list[_Ranked]) -> None:
+        """A need described in words: a service of the top stage comes first when its evidence is strong
+        (someone describing what they need done wants the tool; the stage's card lists it anyway)."""
+        top = ranked[0] if ranked else None
+        if top is None or top.words is None or self.bank.glossary[top.entry].kind is not Kind.STAGE:
+            return
+        for i, r in enumerate(ranked[1:SERVICE_DEPTH], start=1):
+            strong = r.words is not None and r.words.score >= SERVICE_OVER_STAGE * top.words.score
+            if strong and r.fits and self._serves(r.entry, top.entry):
+                ranked.insert(0, ranked.pop(i))
+                return
 
     def _hit(self, entry_id: str, score: float) -> LookupHit:
         entry = self.bank.glossary[entry_id]
@@ -130,11 +159,12 @@ class Lookup:
         good = [r for r in ranked if r.fits]
         return [self.bank.glossary[r.entry] for r in good[:limit]]
 
-    @staticmethod
-    def _near_equal(first: _Ranked, second: _Ranked) -> bool:
+    def _near_equal(self, first: _Ranked, second: _Ranked) -> bool:
+        """Close scores; a service and its own stage are close from SERVICE_OVER_STAGE on."""
         if first.name >= NAME_QUERY or first.words is None or second.words is None:
             return False
-        return second.words.score >= NEAR_EQUAL * first.words.score
+        pair = self._serves(first.entry, second.entry) or self._serves(second.entry, first.entry)
+        return second.words.score >= (SERVICE_OVER_STAGE if pair else NEAR_EQUAL) * first.words.score
 
     def _shared_note(self, first: str, second: str) -> str:
         """The note of either entry that speaks of the other, or of a stage both serve."""
