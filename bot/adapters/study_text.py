@@ -94,11 +94,14 @@ def summary_text(s: StudySummary, practice: str = "/quiz practice") -> str:
     if s.readiness:
         lines.append("Readiness (FSRS recall now over the stage's questions; unmet ones count 0):")
         width = max(len(r.name) for r in s.readiness)
-        for r in sorted(s.readiness, key=lambda r: r.stage):
+        for r in s.readiness:
             lines.append(f"  {r.name:<{width}}  {r.percent:>3}%  ({r.met}/{r.total} met)")
     weakest = s.weakest
     if weakest is not None:
-        lines.append(f"Weakest: {weakest.name}; try {practice} {weakest.stage}")
+        lines.append(
+            f"Lowest readiness of the stages you have met: {weakest.name} ({weakest.percent}%); "
+            f"try {practice} {weakest.stage}"
+        )
     for started, _, correct, total in s.exams[:3]:
         day = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d")
         lines.append(f"Mock exam {day}: {correct}/{total} ({round(100 * correct / total) if total else 0}%)")

@@ -21,7 +21,8 @@ def test_practice_then_stats_review_report_and_analytics(tmp_path: Path) -> None
     stats = quizbot("stats", "ann", tmp=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert "Reviews due: 0 now, 2 within 7 days" in stats.stdout and "Readiness" in stats.stdout
-    assert "Weakest:" in stats.stdout and "quizbot practice" in stats.stdout
+    assert "Lowest readiness of the stages you have met: Exploratory" in stats.stdout
+    assert "try quizbot practice eda" in stats.stdout
 
     asked = [line for line in done.stdout.splitlines() if line.strip().startswith("(") and "report" in line]
     qid = asked[0].strip()[1:].split(";")[0]

@@ -36,7 +36,8 @@ def readiness(
     stage_names: Mapping[str, str],
     at: float,
 ) -> list[Readiness]:
-    """Readiness of every stage in `stage_of` (question id -> stage), weakest first, ties in stage order."""
+    """Readiness of every stage in `stage_of` (question id -> stage), in the order of `stage_names`
+    (lifecycle order); `weakest` picks the one to practise."""
     known = {m.question_id: m for m in memories}
     sums: dict[str, float] = defaultdict(float)
     met: dict[str, int] = defaultdict(int)
@@ -52,5 +53,12 @@ def readiness(
         Readiness(stage, stage_names.get(stage, stage), sums[stage] / total[stage], met[stage], total[stage])
         for stage in total
     ]
-    found.sort(key=lambda r: (r.score, order.get(r.stage, len(order))))
+    found.sort(key=lambda r: order.get(r.stage, len(order)))
     return found
+
+
+def weakest(found: list[Readiness], count: int = 1) -> list[Readiness]:
+    """The `count` stages to practise: the lowest readiness among the stages the person has met, then (when
+    fewer are met) stages not met yet, in lifecycle order (`found` is in lifecycle order)."""
+    met = sorted((r for r in found if r.met), key=lambda r: r.score)  # a stable sort keeps lifecycle order
+    return (met + [r for r in found if not r.met])[:count]

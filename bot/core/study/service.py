@@ -19,7 +19,7 @@ from .analytics import QuestionAnalytics, analyse
 from .exam import ExamReport, draw_spread, exam_report
 from .memory import Memory, review
 from .ports import StudyStore
-from .readiness import Readiness, readiness
+from .readiness import Readiness, readiness, weakest
 from .session import SessionAnswer, SessionKind, StudySession
 
 DAY = 86_400.0
@@ -59,13 +59,14 @@ class StudySummary:
 
     due_now: int
     due_week: int
-    readiness: tuple[Readiness, ...]  # weakest first
+    readiness: tuple[Readiness, ...]  # in lifecycle order
     exams: tuple[tuple[float, float | None, int, int], ...]  # (started, ended, correct, total), newest first
 
     @property
     def weakest(self) -> Readiness | None:
-        """The stage to practise next."""
-        return self.readiness[0] if self.readiness else None
+        """The met stage with the lowest readiness (None before any answer)."""
+        found = weakest(list(self.readiness))
+        return found[0] if found and found[0].met else None
 
 
 class StudyService:
@@ -132,8 +133,7 @@ class StudyService:
         if stage is not None:
             wanted = [_stage(bank, stage)]
         else:
-            ready = await self.readiness(player_id)
-            wanted = [r.stage for r in ready[:2]] or list(stages)
+            wanted = [r.stage for r in weakest(await self.readiness(player_id), 2)] or list(stages)
         known = {m.question_id: m for m in await self.store.memories(player_id)}
         pool = [q for q in bank.questions.values() if q.stage in wanted]
         if not pool:
@@ -255,7 +255,7 @@ class StudyService:
         return await self.store.fold_channel_answers(fold)
 
     async def readiness(self, player_id: int) -> list[Readiness]:
-        """Readiness of every stage, weakest first."""
+        """Readiness of every stage, in lifecycle order."""
         bank = self._bank()
         stage_of = {q.id: q.stage for q in bank.questions.values()}
         names = {s.id: s.name for s in bank.stages()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.study.memory import recall, review
-from bot.core.study.readiness import readiness
+from bot.core.study.readiness import readiness, weakest
 
 T0 = 1_767_225_600.0
 DAY = 86_400.0
@@ -23,10 +23,18 @@ def test_readiness_is_the_mean_recall_over_the_pool_weakest_first() -> None:
     assert by["a"].score == pytest.approx(recall(m_a1, now) / 2) and by["a"].met == 1 and by["a"].total == 2
     assert by["b"].score == pytest.approx(recall(m_b1, now) / 2)
     assert by["c"].score == pytest.approx(recall(m_c1, now)) and by["c"].name == "Gamma"
-    assert [r.score for r in found] == sorted(r.score for r in found)
-    assert found[0].stage == "b"  # the one missed is the weakest
+    assert [r.stage for r in found] == ["a", "b", "c"]  # lifecycle order
+    assert weakest(found) == [by["b"]]  # the one missed is the weakest
+    assert weakest(found, 3) == sorted(found, key=lambda r: r.score)
 
 
 def test_a_stage_never_met_scores_zero() -> None:
     (only,) = readiness([], {"x1": "x"}, {"x": "X"}, T0)
     assert only.score == 0 and only.met == 0 and only.percent == 0
+
+
+def test_practice_goes_to_the_weakest_met_stages_then_to_stages_not_met_yet() -> None:
+    stage_of = {"a1": "a", "b1": "b", "c1": "c"}
+    names = {"a": "Alpha", "b": "Beta", "c": "Gamma"}
+    found = readiness([review(None, "c1", True, T0)], stage_of, names, T0 + DAY)
+    assert [r.stage for r in weakest(found, 2)] == ["c", "a"]  # the one met, then the first not met

@@ -63,7 +63,7 @@ async def test_review_brings_back_missed_questions_first_and_stores_fsrs_state(
     assert first.question.id == given[0] and first.total == 2
     summary = await study.summary(ann)
     assert summary.due_now == 2 and summary.due_week == 2
-    assert summary.weakest is not None and summary.weakest.met == 0  # stages never met are the weakest
+    assert summary.weakest is not None and summary.weakest.stage == "eda"  # the only stage met
 
 
 async def test_a_session_survives_a_restart_and_counts_no_answer_twice(
