@@ -51,6 +51,16 @@ class Bank:
             and (tag is None or tag in q.tags)
         ]
 
+    def answer_entry(self, question: Question) -> GlossaryEntry | None:
+        """The entry the correct option names: its answer_ref, or the stage a "which stage" answer names."""
+        if question.answer_ref in self.glossary:
+            return self.glossary[question.answer_ref]
+        right = question.options[question.answer_index].text.casefold()
+        for stage in self.stages():
+            if right in {n.casefold() for n in (stage.name, *stage.aliases)}:
+                return stage
+        return None
+
     def answer_counts(self) -> Counter[str]:
         """How many questions have each glossary entry as their correct answer."""
         return Counter(q.answer_ref for q in self.questions.values() if q.answer_ref)

@@ -335,6 +335,7 @@ class QuizService:
             rnd.posted_at,
             tuple(rows),
             after_restart,
+            answer=self.bank.answer_entry(rnd.question),
         )
         await self.chat.post_reveal(self.ref(channel), rnd.message_ref, view)
         await self.store.mark_revealed(rnd.id)

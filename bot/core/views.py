@@ -41,6 +41,8 @@ class RevealView:
     # True after a restart found the round closed but its reveal not recorded: an earlier run may have
     # posted it just before stopping, so an adapter that can look for it does, instead of posting twice.
     maybe_posted: bool = False
+    # The answer's glossary entry: the reveal links its lookup card and its AWS documentation.
+    answer: GlossaryEntry | None = None
 
     @property
     def tally(self) -> tuple[int, ...]:

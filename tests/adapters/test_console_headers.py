@@ -67,6 +67,15 @@ def test_the_reveal_shows_the_stage(mini_bank: Bank) -> None:
     assert "*Model training* · easy" in json.dumps(blocks, ensure_ascii=False)
 
 
+def test_the_console_reveal_links_the_answer_s_lookup_card_and_its_aws_docs(mini_bank: Bank) -> None:
+    q = mini_bank.questions["t-eda-1"]
+    entry = mini_bank.answer_entry(q)
+    assert entry is not None and entry.docs is not None
+    lines = console_render.reveal(RevealView(3, q, "EDA", 1000.0, (), answer=entry)).splitlines()
+    assert f"Learn more: /lookup {entry.name}" in lines and f"AWS docs: {entry.docs}" in lines
+    assert "/lookup" not in console_render.reveal(RevealView(3, q, "EDA", 1000.0, ()))
+
+
 async def test_console_messages_list_stages_use_console_syntax_and_show_windows_as_typed(
     tmp_path: Path,
 ) -> None:

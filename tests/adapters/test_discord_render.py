@@ -63,3 +63,13 @@ def test_board_and_lookup(mini_bank: Bank) -> None:
 def test_option_emoji_map_both_ways() -> None:
     assert render.OPTION_EMOJI[0] == "🇦" and render.EMOJI_OPTION["🇪"] == 4
     assert render.NO_PINGS.everyone is False and render.NO_PINGS.roles is False
+
+
+def test_reveal_links_the_answer_s_lookup_card_and_its_aws_docs(mini_bank: Bank) -> None:
+    q = mini_bank.questions["t-eda-1"]
+    entry = mini_bank.answer_entry(q)
+    assert entry is not None and entry.docs is not None
+    embed = render.reveal(RevealView(5, q, "EDA", 1000.0, (), answer=entry))
+    more = {f.name: f.value for f in embed.fields}["Learn more"]
+    assert more == f"`/lookup {entry.name}` · [AWS docs]({entry.docs})"
+    assert "Learn more" not in {f.name for f in render.reveal(RevealView(5, q, "EDA", 1000.0, ())).fields}

@@ -67,6 +67,10 @@ def reveal(view: RevealView) -> str:
         lines.append("Right, fastest first: " + ", ".join(parts))
     else:
         lines.append("Nobody got it this time." if total else "No answers this time.")
+    if view.answer is not None:
+        lines.append(f"Learn more: /lookup {view.answer.name}")
+        if view.answer.docs:
+            lines.append(f"AWS docs: {view.answer.docs}")
     return "\n".join(lines)
 
 

@@ -88,6 +88,11 @@ def reveal(view: RevealView) -> discord.Embed:
         embed.add_field(
             name="Right", value="Nobody this time." if sum(tally) else "No answers.", inline=False
         )
+    if view.answer is not None:
+        more = f"`/lookup {view.answer.name}`"
+        if view.answer.docs:
+            more += f" · [AWS docs]({view.answer.docs})"
+        embed.add_field(name="Learn more", value=_cut(more, _FIELD), inline=False)
     embed.set_footer(text=f"{view.stage_name} · {q.difficulty.value}")
     return embed
 

@@ -81,6 +81,11 @@ def reveal(view: RevealView) -> tuple[str, Blocks]:
         blocks.append(_section("*Right, fastest first*\n" + "\n".join(lines)))
     else:
         blocks.append(_section("Nobody got it this time." if sum(tally) else "No answers this time."))
+    if view.answer is not None:
+        more = f"Learn more: `/lookup {safe(view.answer.name)}`"
+        if view.answer.docs:
+            more += f" · <{view.answer.docs}|AWS docs>"
+        blocks.append(_context(more))
     blocks.append(_context(f"*{safe(view.stage_name)}* · {q.difficulty.value}"))  # no longer a give-away
     return f"Answer to #{view.round_id}: {safe(q.options[right].text)}", blocks
 
