@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import zoneinfo
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from .boards import find_competition, leaderboard
 from .config import MAX_DURATION, ChannelConfig, apply_setting, check_window, parse_duration
-from .errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, quoted
+from .errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, QuizError, quoted
 from .periods import Period
-from .ports import Timetable
+from .ports import TeamSource, Timetable
 from .records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from .service import QuizService
+from .teams import KINDS, REPEATS, competition_rule, next_season, parse_rule
 
+log = logging.getLogger("quizbot")
 _NAME = re.compile(r"^[^\W_](?:[^\W_]|[ .'-]){0,39}$")  # letters and digits of any script; no '_' (Markdown)
 
 
@@ -71,10 +75,13 @@ def parse_end(text: str, now: float) -> float:
 class Admin:
     """Settings and organisation commands over a QuizService."""
 
-    def __init__(self, service: QuizService, timetable: Timetable | None = None) -> None:
+    def __init__(
+        self, service: QuizService, timetable: Timetable | None = None, team_source: TeamSource | None = None
+    ) -> None:
         self.service = service
         self.store = service.store
         self.timetable = timetable
+        self.team_source = team_source
         self._settings = asyncio.Lock()  # read-modify-write of a channel's settings, one at a time
 
     # -- channel settings -------------------------------------------------------------------------
@@ -136,7 +143,9 @@ class Admin:
     ) -> TeamRecord:
         """Create a team and put its creator in it."""
         name = check_name(name, "team")
-        team_id = await self.store.found_team(channel.community_id, name, player, player_name)
+        team_id = await self.store.found_team(
+            channel.community_id, name, player, player_name, self.service.clock()
+        )
         return TeamRecord(team_id, name, None, 1)
 
     async def join_team(self, channel: ChannelRecord, name: str, player: str, player_name: str) -> TeamRecord:
@@ -147,13 +156,13 @@ class Admin:
         if team.role_ref:
             raise ConflictError(f"'{team.name}' follows a role; get the role to join it")
         member = await self.store.player(channel.community_id, player, player_name)
-        await self.store.join_team(member.id, team.id)
+        await self.store.join_team(member.id, team.id, self.service.clock())
         return team
 
     async def leave_team(self, channel: ChannelRecord, player: str) -> str:
         """Leave your team; returns its name."""
         member = await self.store.find_player(channel.community_id, player)
-        left = await self.store.leave_team(member.id) if member else None
+        left = await self.store.leave_team(member.id, self.service.clock()) if member else None
         if left is None:
             raise NotFoundError("you are not in a team")
         return left
@@ -176,23 +185,78 @@ class Admin:
             team = await self.store.team_by_role(channel.community_id, role)
             if team is not None:
                 member = await self.store.player(channel.community_id, player, name)
-                await self.store.join_team(member.id, team.id)
+                await self.store.join_team(member.id, team.id, self.service.clock())  # no-op if in it
                 return
 
     # -- competitions -----------------------------------------------------------------------------
 
     async def start_competition(
-        self, channel: ChannelRecord, name: str, ends: str, *, admin: bool
+        self,
+        channel: ChannelRecord,
+        name: str,
+        ends: str,
+        *,
+        admin: bool,
+        kind: str = "players",
+        rule: str = "sum",
+        repeats: str | None = None,
     ) -> CompetitionRecord:
-        """Start a named competition now, ending at `ends`."""
+        """Start a named competition now, ending at `ends`: of players or teams, teams counted by `rule`
+        (sum, average, top N), repeating weekly or monthly if asked; platform teams are refreshed first."""
         require_admin(admin)
         name = check_name(name, "competition")
+        if kind not in KINDS:
+            raise InvalidInputError(f"a competition is of players or teams; not {quoted(kind)}")
+        if repeats is not None and repeats not in REPEATS:
+            raise InvalidInputError(f"a competition repeats weekly or monthly; not {quoted(repeats)}")
+        team_rule = parse_rule(rule)
         now = self.service.clock()
         end = parse_end(ends, now)
         if end <= now + 60:
             raise InvalidInputError("a competition must end at least a minute from now")
-        cid = await self.store.create_competition(channel.community_id, channel.id, name, now, end)
-        return CompetitionRecord(cid, channel.community_id, channel.id, name, now, end, None)
+        how = CompetitionRecord(
+            0,
+            channel.community_id,
+            channel.id,
+            name,
+            now,
+            end,
+            None,
+            kind,
+            team_rule.name,
+            team_rule.n,
+            repeats,
+            name if repeats else None,
+        )
+        await self.refresh_platform_teams(channel.community_id, channel.community)
+        cid = await self.store.create_competition(channel.community_id, channel.id, name, now, end, how)
+        return replace(how, id=cid)
+
+    async def competition_history(self, channel: ChannelRecord, limit: int = 10) -> list[str]:
+        """Past and running competitions, newest first: dates, kind and rule, and the winner of each ended one."""
+        lines = []
+        for comp in (await self.store.competitions(channel.community_id))[:limit]:
+            start = datetime.fromtimestamp(comp.starts_at, UTC).strftime("%Y-%m-%d")
+            end = datetime.fromtimestamp(comp.ends_at, UTC).strftime("%Y-%m-%d")
+            what = "teams, " + str(competition_rule(comp)) if comp.kind == "teams" else "players"
+            if comp.repeats:
+                what += f", {comp.repeats} season {comp.season}"
+            line = f"{comp.name}: {start} to {end} ({what})"
+            if comp.finished_at is None:
+                lines.append(line + ", running")
+                continue
+            board = await leaderboard(
+                self.store,
+                comp.community_id,
+                period=Period.COMPETITION,
+                at=comp.ends_at,
+                competition=comp.name,
+                limit=1,
+                competition_default=True,
+            )
+            won = board.rows[0] if board.rows and board.rows[0].answered else None
+            lines.append(line + (f", won by {won.name} ({won.points} pts)" if won else ", no answers"))
+        return lines
 
     async def end_competition(
         self, channel: ChannelRecord, name: str | None, *, admin: bool
@@ -213,7 +277,10 @@ class Admin:
         return done
 
     async def _finish(self, comp: CompetitionRecord) -> bool:
-        if not await self.store.finish_competition(comp.id, self.service.clock()):
+        """Finish once: post final standings, and start the next season of a recurring competition (in the
+        same transaction as the finish, so a crash between them can neither lose nor double a season)."""
+        now = self.service.clock()
+        if not await self.store.finish_competition(comp.id, now, next_season(comp, now)):
             return False
         if comp.channel_id is not None:
             channel = await self.store.channel_by_id(comp.channel_id)
@@ -224,6 +291,49 @@ class Admin:
                 at=self.service.clock(),
                 competition=comp.name,
                 limit=10,
+                competition_default=True,
             )
             await self.service.chat.post_board(self.service.ref(channel), board)
         return True
+
+    # -- teams that follow a platform group ---------------------------------------------------------
+
+    async def bind_group(
+        self, channel: ChannelRecord, name: str, group_ref: str, *, admin: bool
+    ) -> TeamRecord:
+        """Make a platform user group a team, and take its members in now."""
+        team = await self.bind_role(channel, name, group_ref, admin=admin)
+        await self.refresh_platform_teams(channel.community_id, channel.community)
+        return (await self.store.find_team(channel.community_id, team.name)) or team
+
+    async def refresh_platform_teams(self, community_id: int, community: str) -> int:
+        """Make every team bound to a platform group hold exactly the group's members (a player in two
+        groups ends in the team named last); how many memberships changed. No-op without a group source."""
+        if self.team_source is None:
+            return 0
+        changed, now = 0, self.service.clock()
+        for team in await self.store.teams(community_id):
+            if not team.role_ref:
+                continue
+            members = await self.team_source.group_members(community, team.role_ref)
+            if members is None:
+                continue
+            wanted = dict(members)
+            for player in set(await self.store.team_member_ids(team.id)) - set(wanted):
+                found = await self.store.find_player(community_id, player)
+                if found is not None:
+                    changed += await self.store.leave_team(found.id, now) is not None
+            for player, name in sorted(wanted.items()):
+                member = await self.store.player(community_id, player, name)
+                changed += await self.store.join_team(member.id, team.id, now)
+        return changed
+
+    async def refresh_all_platform_teams(self) -> int:
+        """The daily refresh: every community of this platform with a group-bound team."""
+        done = 0
+        for community_id, community in await self.store.communities_with_bound_teams(self.service.platform):
+            try:
+                done += await self.refresh_platform_teams(community_id, community)
+            except QuizError as exc:
+                log.warning("could not refresh the teams of %s: %s", community, exc)
+        return done

@@ -13,9 +13,10 @@ class Standing:
     rank: int
     key: str
     name: str
-    points: int
+    points: int | float  # a team's average per active member has one decimal
     correct: int
     answered: int
+    detail: str = ""  # teams: "4 members, 3 active"
 
     @property
     def accuracy(self) -> float:

@@ -97,6 +97,12 @@ class CompetitionRecord:
     starts_at: float
     ends_at: float
     finished_at: float | None
+    kind: str = "players"  # who competes: 'players' or 'teams'
+    rule: str = "sum"  # how a team's points count: 'sum', 'average' (per active member) or 'top'
+    top_n: int = 0  # with rule 'top': the N best members' points
+    repeats: str | None = None  # 'weekly' or 'monthly': each season starts the next
+    series: str | None = None  # a recurring competition's name without its season number
+    season: int = 1
 
 
 @dataclass(frozen=True)
@@ -118,3 +124,27 @@ class AnswerWrite(NamedTuple):
     name: str
     option: int | None
     at: float
+
+
+@dataclass(frozen=True)
+class TeamTotals:
+    """A team's totals in one period: current members, points won for it, and members active in the period."""
+
+    key: str
+    name: str
+    members: int
+    points: int
+    correct: int
+    answered: int
+    active: int
+    top: int = 0  # the sum of its N best members' points, when a board asked for top N
+
+
+@dataclass(frozen=True)
+class MemberSpan:
+    """One stay of a player in a team: a question posted at joined_at <= t < left_at counts for the team."""
+
+    team: str
+    player: str
+    joined_at: float
+    left_at: float | None

@@ -66,6 +66,7 @@ class LeaderboardView:
     title: str
     rows: tuple[Standing, ...]
     me: Standing | None = None
+    note: str = ""  # teams: the rule in force; final standings: the winning team's best contributors
 
 
 @dataclass(frozen=True)

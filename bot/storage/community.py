@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from typing import Any
+
+import aiosqlite
 
 from ..core.config import ChannelConfig
 from ..core.errors import ConflictError, NotFoundError
@@ -15,16 +18,20 @@ _CHANNEL = """
 SELECT ch.id, ch.community_id, co.external_id, ch.external_id, ch.name, ch.config
 FROM channels ch JOIN communities co ON co.id = ch.community_id
 """
-_COMPETITION = "SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at FROM competitions"
+_COMPETITION = "SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at, kind, rule, top_n, repeats, series, season FROM competitions"
 _DUE_COMPETITIONS = """
-SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at FROM competitions
+SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at, kind, rule, top_n, repeats, series,
+    season FROM competitions
 WHERE finished_at IS NULL AND ends_at <= ?
 AND (? IS NULL OR community_id IN (SELECT id FROM communities WHERE platform = ?)) ORDER BY ends_at
 """
-_TEAM = """
-SELECT t.id, t.name, t.role_ref, (SELECT count(*) FROM team_members m WHERE m.team_id = t.id)
-FROM teams t
+_INSERT_COMPETITION = """
+INSERT INTO competitions (community_id, channel_id, name, starts_at, ends_at, kind, rule, top_n, repeats, series,
+    season) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+# A next season whose name someone took meanwhile is not started twice; the series goes on from the one kept.
+_NEXT_SEASON = _INSERT_COMPETITION.replace("INSERT INTO", "INSERT OR IGNORE INTO")
+_TEAM = "SELECT t.id, t.name, t.role_ref, t.members FROM teams t "
 
 
 def _channel(row: Any) -> ChannelRecord:
@@ -129,29 +136,6 @@ class CommunityRepo:
         except sqlite3.IntegrityError:
             raise ConflictError(f"a team called '{name}' already exists") from None
 
-    async def found_team(self, community_id: int, name: str, founder: str, founder_name: str) -> int:
-        """Create a team with its founder in it, in one transaction: a refused name changes nothing."""
-        try:
-            async with self.db.transaction() as conn:
-                cur = await conn.execute(
-                    "INSERT INTO teams (community_id, name) VALUES (?, ?)", (community_id, name)
-                )
-                team_id = int(cur.lastrowid or 0)
-                await conn.execute(
-                    "INSERT INTO players (community_id, external_id, name) VALUES (?, ?, ?) "
-                    "ON CONFLICT (community_id, external_id) DO UPDATE SET name = excluded.name",
-                    (community_id, founder, founder_name),
-                )
-                await conn.execute(
-                    "INSERT INTO team_members (player_id, team_id) SELECT id, ? FROM players "
-                    "WHERE community_id = ? AND external_id = ? "
-                    "ON CONFLICT (player_id) DO UPDATE SET team_id = excluded.team_id",
-                    (team_id, community_id, founder),
-                )
-                return team_id
-        except sqlite3.IntegrityError:
-            raise ConflictError(f"a team called '{name}' already exists") from None
-
     async def bind_role_to_team(self, community_id: int, name: str, role_ref: str) -> TeamRecord:
         """Make a role team `name`'s (created if new), in one transaction; a role bound to another team is
         refused with ConflictError before anything is written."""
@@ -196,26 +180,6 @@ class CommunityRepo:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE teams SET role_ref = ? WHERE id = ?", (role_ref, team_id))
 
-    async def join_team(self, player_id: int, team_id: int) -> None:
-        """Put a player in a team, leaving any other."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO team_members (player_id, team_id) VALUES (?, ?) "
-                "ON CONFLICT (player_id) DO UPDATE SET team_id = excluded.team_id",
-                (player_id, team_id),
-            )
-
-    async def leave_team(self, player_id: int) -> str | None:
-        """Take a player out of their team; the team's name, or None if they had none."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT t.name FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.player_id = ?",
-                (player_id,),
-            ) as cur:
-                row = await cur.fetchone()
-            await conn.execute("DELETE FROM team_members WHERE player_id = ?", (player_id,))
-        return str(row[0]) if row else None
-
     async def teams(self, community_id: int) -> list[TeamRecord]:
         """A community's teams by name."""
         async with self.db.reader.execute(
@@ -224,17 +188,28 @@ class CommunityRepo:
             return [TeamRecord(*row) for row in await cur.fetchall()]
 
     async def create_competition(
-        self, community_id: int, channel_id: int | None, name: str, starts_at: float, ends_at: float
+        self,
+        community_id: int,
+        channel_id: int | None,
+        name: str,
+        starts_at: float,
+        ends_at: float,
+        how: CompetitionRecord | None = None,
     ) -> int:
-        """Start a competition; names are unique in a community."""
+        """Start a competition; names are unique in a community. `how` gives its kind, rule, top_n, repeats,
+        series and season (default: a one-off players' competition, teams summed)."""
+        base = how or CompetitionRecord(0, 0, None, "", 0.0, 0.0, None)
+        record = replace(
+            base,
+            community_id=community_id,
+            channel_id=channel_id,
+            name=name,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
         try:
             async with self.db.transaction() as conn:
-                cur = await conn.execute(
-                    "INSERT INTO competitions (community_id, channel_id, name, starts_at, ends_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (community_id, channel_id, name, starts_at, ends_at),
-                )
-                return int(cur.lastrowid or 0)
+                return await _insert_competition(conn, record, _INSERT_COMPETITION)
         except sqlite3.IntegrityError:
             raise ConflictError(f"a competition called '{name}' already exists") from None
 
@@ -264,12 +239,35 @@ class CommunityRepo:
         ) as cur:
             return [_competition(row) for row in await cur.fetchall()]
 
-    async def finish_competition(self, competition_id: int, at: float) -> bool:
-        """Mark a competition finished; False if it already was (so standings post once)."""
+    async def finish_competition(
+        self, competition_id: int, at: float, next_season: CompetitionRecord | None = None
+    ) -> bool:
+        """Mark a competition finished and start its next season, in one transaction; False if it already
+        was finished (so standings post once and a season starts once)."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE competitions SET finished_at = ?, ends_at = min(ends_at, ?) "
                 "WHERE id = ? AND finished_at IS NULL",
                 (at, at, competition_id),
             )
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return False
+            if next_season is not None:
+                await _insert_competition(conn, next_season, _NEXT_SEASON)
+            return True
+
+
+async def _insert_competition(conn: aiosqlite.Connection, c: CompetitionRecord, sql: str) -> int:
+    values = (
+        c.community_id,
+        c.channel_id,
+        c.name,
+        c.starts_at,
+        c.ends_at,
+        c.kind,
+        c.rule,
+        c.top_n,
+        c.repeats,
+    )
+    cur = await conn.execute(sql, (*values, c.series, c.season))
+    return int(cur.lastrowid or 0)

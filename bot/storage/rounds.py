@@ -13,6 +13,7 @@ from ..core.results import RoundResult, StoredAnswer, stored_answers
 from ..core.rounds import Answer, RoundState
 from ..core.selection import Asked
 from .db import Database
+from .team_totals import write_team_totals
 from .totals import write_totals
 
 _PLAYER_ID = attrgetter("player_id")
@@ -145,11 +146,13 @@ class RoundRepo:
         `periods` are the round's buckets: 'all', its 'week:...' and 'month:...' (live on each player's row),
         and any 'competition:N' (rows of scores)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE rounds SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'",
+            async with conn.execute(
+                "UPDATE rounds SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open' "
+                "RETURNING coalesce(posted_at, created_at)",
                 (closed_at, round_id),
-            )
-            if cur.rowcount != 1:
+            ) as cur:
+                closing = await cur.fetchone()
+            if closing is None:
                 return False
             scored = sorted(result.scored, key=_PLAYER_ID)  # key order: B-tree locality
             right = [s for s in scored if s.correct]
@@ -160,6 +163,7 @@ class RoundRepo:
                 [(s.points, round_id, s.player_id) for s in right],
             )
             await write_totals(conn, community_id, scored, periods)
+            await write_team_totals(conn, scored, periods, float(closing[0]))  # the team at posting time
             return True
 
     async def round_results(self, round_id: int) -> list[ResultRow]:

@@ -56,20 +56,6 @@ class ScoreRepo:
         )
         return ahead + 1, (row[0], row[1], row[2], row[3], row[4])
 
-    async def team_leaderboard(self, community_id: int, period: str) -> list[BoardRow]:
-        """Teams ranked by their current members' points in a period bucket."""
-        async with self.db.reader.execute(
-            # The filter inside the subquery reaches each arm of score_rows (its board indexes); on the
-            # join instead, SQLite would materialise every community's rows first.
-            "SELECT t.id, t.name, coalesce(sum(s.points), 0), coalesce(sum(s.correct), 0), "
-            "coalesce(sum(s.answered), 0) FROM teams t JOIN team_members m ON m.team_id = t.id "
-            "LEFT JOIN (SELECT player_id, points, correct, answered FROM score_rows "
-            "WHERE community_id = ?1 AND period = ?2) s ON s.player_id = m.player_id "
-            "WHERE t.community_id = ?1 GROUP BY t.id",
-            (community_id, period),
-        ) as cur:
-            return [(str(r[0]), r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]
-
     async def answer_facts(self, player_id: int) -> list[AnswerFact]:
         """Every scored answer of a player, with its question's stage, services and answer_ref as asked."""
         async with self.db.reader.execute(

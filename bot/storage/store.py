@@ -10,9 +10,10 @@ from .rounds import RoundRepo
 from .schedules import ScheduleRepo
 from .scores import ScoreRepo
 from .study import StudyRepo
+from .teams import TeamRepo
 
 
-class SqliteStore(CommunityRepo, RoundRepo, ScoreRepo, ScheduleRepo, StudyRepo):
+class SqliteStore(CommunityRepo, TeamRepo, RoundRepo, ScoreRepo, ScheduleRepo, StudyRepo):
     """Every stored thing quizbot has, behind the core's Store protocol."""
 
     def __init__(self, db: Database) -> None:

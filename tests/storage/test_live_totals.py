@@ -191,14 +191,15 @@ async def test_board_queries_read_indexes_not_whole_tables(
         "INSERT INTO teams (community_id, name) VALUES (?, 'Red')", (community,)
     )
     assert team is not None
-    await store.db.conn.execute("INSERT INTO team_members VALUES (?, ?)", (player.id, team[0]))
     await store.db.conn.commit()
+    await store.join_team(player.id, team[0], START - 1)
     seen: list[str] = []
     await store.db.reader.set_trace_callback(seen.append)
     for period in [*period_keys(START), "competition:1"]:
         await store.leaderboard(community, period, 10)
         await store.standing(community, period, player.id)
-        await store.team_leaderboard(community, period)
+        await store.team_board(community, period, 3)
+        await store.team_contributors(team[0], period, 3)
     await store.db.reader.set_trace_callback(None)
     selects = [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
     assert len(selects) >= 3 * 4  # a board, a standing and a team board per period (and ranks)
