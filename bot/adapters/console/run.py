@@ -112,15 +112,40 @@ async def run_console(
 ) -> None:
     """Run until /quit, end of input (after open questions close), or `rounds` reveals."""
     session = ConsoleSession(service, admin, chat, channel, reload)
-    await start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform/thread
+        loop.add_signal_handler(signal.SIGTERM, stop.set)  # `docker stop`, `kill`: stop as /quit does
+    try:
+        await _run(session, service, scheduler, chat, channel, lines, stop, every, rounds, interactive, start)
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _run(
+    session: ConsoleSession,
+    service: QuizService,
+    scheduler: Scheduler,
+    chat: ConsoleChat,
+    channel: ChannelRecord,
+    lines: LineReader,
+    stop: asyncio.Event,
+    every: float | None,
+    rounds: int | None,
+    interactive: bool,
+    start: Callable[[], Awaitable[object]],
+) -> None:
+    await (
+        start()
+    )  # a SIGTERM from here on stops the run as /quit does (it was lost before the first question)
     chat.say(HELP.format(me=session.me))
-    if every:
+    if every and not stop.is_set():
         try:  # ask at once, so a newcomer sees a question within a second
             await service.ask(channel)  # with the channel's stored settings, as each timed one after
         except QuizError as exc:
             chat.say(f"! {exc}")
         scheduler.every(every, channel)
-    stop = asyncio.Event()
 
     async def watch_rounds() -> None:
         while rounds is not None:
@@ -148,13 +173,6 @@ async def run_console(
         stop.set()
 
     tasks = [asyncio.create_task(read()), asyncio.create_task(watch_rounds())]
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform/thread
-        loop.add_signal_handler(signal.SIGTERM, stop.set)  # `docker stop`, `kill`: stop as /quit does
-    try:
-        await stop.wait()
-    finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGTERM)
+    await stop.wait()
     for task in tasks:
         task.cancel()
