@@ -57,3 +57,14 @@ def test_the_slack_manifest_grants_every_scope_the_adapter_uses() -> None:
     assert {"reaction_added", "reaction_removed"} <= set(
         manifest["settings"]["event_subscriptions"]["bot_events"]
     )
+
+
+def test_the_image_installs_from_the_lock_without_editable_mode_and_checks_its_health() -> None:
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    run = next(line for line in lines if line.startswith("RUN pip install"))
+    assert "-c requirements.lock" in run and " -e " not in run  # the bank ships inside the package
+    assert "COPY questions" not in "\n".join(lines)
+    assert any(line.startswith("HEALTHCHECK") and '"quizbot", "health"' in line for line in lines)
+    assert "EXPOSE 3000" in lines  # Slack's HTTP mode
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", ".git", ".venv", "*.sqlite3"} <= set(ignored)  # no secrets or databases in the image
