@@ -23,9 +23,13 @@ _NAME = re.compile(r"^[^\W_](?:[^\W_]|[ .'-]){0,39}$")  # letters and digits of 
 
 
 def require_admin(admin: bool) -> None:
-    """Refuse a non-admin; checked here even when the platform already hid the command."""
+    """Refuse a non-admin; checked here even when the platform already hid the command.
+
+    Who is an admin is each platform's rule, so the adapter words the refusal (Discord: Manage Server;
+    Slack: workspace admins or QUIZBOT_SLACK_ADMINS); this text is what any other caller shows.
+    """
     if not admin:
-        raise PermissionDeniedError("only server admins (Manage Server) can do that")
+        raise PermissionDeniedError("only admins can do that")
 
 
 def check_name(text: str, what: str) -> str:

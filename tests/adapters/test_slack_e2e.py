@@ -63,7 +63,7 @@ async def test_question_reactions_reveal_in_thread(slack: SlackTestServer, tmp_p
 async def test_admin_commands_and_helpful_errors(slack: SlackTestServer, tmp_path: Path) -> None:
     async with running_slack(slack, tmp_path / "db.sqlite3"):
         refused = await slash(slack, "/quiz", "config answer_window 2m", user_id="U1")
-        assert "only server admins" in shown(refused) and refused["response_type"] == "ephemeral"
+        assert "only workspace admins" in shown(refused) and refused["response_type"] == "ephemeral"
         ok = await slash(slack, "/quiz", "config answer_window 2m", user_id="UADMIN")
         assert "answer_window: 120s" in shown(ok)
         bad = await slash(slack, "/quiz", "schedule add '0 9 * *' UTC", user_id="UADMIN")
@@ -150,7 +150,7 @@ async def test_schedules_and_a_missed_scheduled_post_made_once(
         await slash(slack, "/quiz", "schedule resume 1", user_id="UADMIN")
         assert "(paused)" not in shown(await slash(slack, "/quiz", "schedule list"))
         refused = await slash(slack, "/quiz", "schedule remove 1", user_id="U1")
-        assert "only server admins" in shown(refused)
+        assert "only workspace admins" in shown(refused)
     with sqlite3.connect(db) as conn:  # the bot was down when this minute's post fell due
         conn.execute("UPDATE schedules SET last_fired_at = last_fired_at - 120")
     async with running_slack(slack, db):
@@ -172,7 +172,7 @@ async def test_teams_competitions_and_stats(slack: SlackTestServer, tmp_path: Pa
         pinging = await slash(slack, "/quiz", "team create <!everyone>", user_id="U3")
         assert "a team name is 1-40 letters" in shown(pinging)
         refused = await slash(slack, "/quiz", "competition start Cup 1h", user_id="U1")
-        assert "only server admins" in shown(refused)
+        assert "only workspace admins" in shown(refused)
         started = await slash(slack, "/quiz", "competition start Cup 1h", user_id="UADMIN")
         assert "Competition started" in shown(started)
         await slash(slack, "/quiz", "now")

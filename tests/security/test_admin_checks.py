@@ -79,7 +79,7 @@ async def test_each_admin_operation_refuses_a_non_admin_in_the_core(
     }
     assert set(calls) == ADMIN_METHODS
     for name, call in calls.items():
-        with pytest.raises(PermissionDeniedError, match="only server admins"):
+        with pytest.raises(PermissionDeniedError, match="only admins"):
             await call(False)
         assert await _snapshot(store) == before, f"{name} changed something before refusing"
     # The same calls by an admin do work, so each refusal above was about the caller.
@@ -173,5 +173,5 @@ async def test_slack_admin_commands_are_refused_to_members(slack_server: StrictS
             "competition end Cup",
         ):
             reply = await slack_command(slack_server, text, user="U1")
-            assert "only server admins" in reply, text
+            assert "only workspace admins" in reply, text
         assert _db_state(db) == before

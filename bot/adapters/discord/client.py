@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import discord
 from discord import app_commands
 
 from ...core.errors import QuizError
 from ...core.service import QuizService
-from . import render
+from . import guards, render
 
 log = logging.getLogger(__name__)
 
@@ -24,31 +24,18 @@ def intents() -> discord.Intents:
     return wanted
 
 
-# discord.py parses a gateway event before any listener sees it, and an exception while parsing ends the
-# whole connection loop (Client.start raises): one malformed reaction or interaction would stop the bot.
-GUARDED_EVENTS = (
-    "MESSAGE_REACTION_ADD",
-    "MESSAGE_REACTION_REMOVE",
-    "MESSAGE_REACTION_REMOVE_ALL",
-    "MESSAGE_REACTION_REMOVE_EMOJI",
-    "INTERACTION_CREATE",
-)
-
-
-def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
-    def guarded(data: Any) -> None:
-        try:
-            parse(data)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            log.warning("malformed %s event dropped: %s: %s", event, type(exc).__name__, exc)
-
-    return guarded
+def _ignore(data: object) -> None:
+    """A bad reaction needs no reply: nobody waits for one."""
 
 
 class QuizClient(discord.Client):
     """Routes raw reaction events to the service; the open-round map lives in the core."""
 
     def __init__(self, *, guild_ready_timeout: float = 2.0) -> None:
+        # The bot never joins voice: discord.py's start-up warnings about missing voice libraries
+        # (PyNaCl, davey) would only tell the person starting it to install what it does not need.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=intents(),
             max_messages=None,  # reactions never touch discord.py's message cache
@@ -57,16 +44,23 @@ class QuizClient(discord.Client):
             allowed_mentions=render.NO_PINGS,
             guild_ready_timeout=guild_ready_timeout,
         )
-        self.tree = app_commands.CommandTree(self)
+        self.refusals = guards.Refusals(self)
+        self.tree: app_commands.CommandTree[discord.Client] = guards.GuardedTree(self, self.refusals)
         self.service: QuizService | None = None
         self.on_first_ready: Callable[[], Awaitable[object]] | None = None
         self.on_roles: Callable[[str, str, list[str], str, str], Awaitable[None]] | None = None
         self._started = False
         self._role_synced: set[tuple[int, int]] = set()
         self._me = 0  # our user id, from READY: our own option reactions are not answers
+        # discord.py parses a gateway event before any listener sees it, and an exception while parsing
+        # ends the whole connection loop: each event we read is checked first and parsed under a guard.
         parsers = self._connection.parsers
-        for event in GUARDED_EVENTS:
-            parsers[event] = _guarded(event, parsers[event])
+        for event in guards.REACTION_EVENTS:
+            check = functools.partial(guards.check_reaction, event)
+            parsers[event] = guards.guarded(event, parsers[event], check, _ignore)
+        parsers["INTERACTION_CREATE"] = guards.guarded(
+            "INTERACTION_CREATE", parsers["INTERACTION_CREATE"], guards.check_interaction, self.refusals.raw
+        )
 
     async def on_ready(self) -> None:
         """First READY: start the app (resume rounds, schedules). Later READYs are reconnects."""

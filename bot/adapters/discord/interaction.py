@@ -8,12 +8,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from ...core.errors import QuizError
+from ...core.errors import PermissionDeniedError, QuizError
 from ...core.records import ChannelRecord
 from ...core.service import QuizService
 from . import render
 
 log = logging.getLogger(__name__)
+NOT_ADMIN = "only server admins (members with Manage Server) can do that"
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
@@ -52,7 +53,9 @@ async def reply(
 async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Domain errors become an ephemeral message that says what to fix; anything else is logged."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    if isinstance(cause, QuizError | app_commands.TransformerError | app_commands.CheckFailure):
+    if isinstance(cause, PermissionDeniedError):
+        text = NOT_ADMIN
+    elif isinstance(cause, QuizError | app_commands.TransformerError | app_commands.CheckFailure):
         text = str(cause)
     elif isinstance(cause, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         log.warning("out-of-date command used: %s", cause)

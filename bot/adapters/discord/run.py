@@ -14,11 +14,13 @@ from ...app import App, assemble
 from ...core.errors import QuizError
 from ...core.service import QuizService
 from ...settings import Settings
+from .. import startup
 from .chat import DiscordChat
 from .client import QuizClient
 from .commands import build
 
 log = logging.getLogger(__name__)
+DEFAULT_API = "https://discord.com/api/v10"
 
 
 def point_at(api_url: str | None, gateway_url: str | None) -> None:
@@ -32,10 +34,18 @@ def point_at(api_url: str | None, gateway_url: str | None) -> None:
 class DiscordBot:
     """The assembled Discord bot: `run()` until `close()`."""
 
-    def __init__(self, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        guild_ready_timeout: float = 2.0,
+        connect_timeout: float | None = None,
+    ) -> None:
         if settings.discord_token is None:
             raise QuizError("DISCORD_TOKEN is not set; create a bot token (README 'Discord') and export it")
         self.settings = settings
+        self.connect_timeout = startup.CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+        self._first_connection: asyncio.Timeout | None = None  # lifted at the first READY
         self.client = QuizClient(guild_ready_timeout=guild_ready_timeout)
         self.app: App | None = None
         self.ready = asyncio.Event()
@@ -45,6 +55,7 @@ class DiscordBot:
     async def run(self) -> None:
         """Connect, start the app on the first READY, and serve until closed."""
         point_at(self.settings.discord_api_url, self.settings.discord_gateway_url)
+        startup.quiet_cancelled_jobs()
         token = self.settings.discord_token
         assert token is not None
         async with assemble(self.settings, DiscordChat(self.client), "discord") as app:
@@ -54,11 +65,23 @@ class DiscordBot:
             self.client.on_roles = self._roles
             build(self.client.tree, app)
             try:
-                async with self.client:
+                async with self.client, asyncio.timeout(self.connect_timeout) as first:
+                    self._first_connection = first
                     await self.client.start(token.get_secret_value())
             except discord.LoginFailure:
                 raise QuizError(
                     "Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal"
+                ) from None
+            except TimeoutError as exc:
+                if self._first_connection is None or not self._first_connection.expired():
+                    raise QuizError(self._unreachable(exc)) from None
+                raise QuizError(self._no_answer()) from None
+            except startup.CONNECTION_ERRORS as exc:
+                raise QuizError(self._unreachable(exc)) from None
+            except discord.HTTPException as exc:
+                raise QuizError(
+                    f"Discord at {self._api()} answered HTTP {exc.status} at start-up; try again later, "
+                    "or check QUIZBOT_DISCORD_API_URL"
                 ) from None
             finally:
                 if self._sessions is not None:
@@ -66,8 +89,37 @@ class DiscordBot:
                     with contextlib.suppress(asyncio.CancelledError):
                         await self._sessions
 
+    def _api(self) -> str:
+        return startup.shown_url(self.settings.discord_api_url or DEFAULT_API)
+
+    def _unreachable(self, exc: BaseException) -> str:
+        if self.client.user is None:  # not logged in yet: the REST API is what failed
+            return (
+                f"cannot reach Discord at {self._api()} ({startup.why(exc)}); "
+                "check the network and QUIZBOT_DISCORD_API_URL"
+            )
+        gateway = self.settings.discord_gateway_url
+        where = f"Discord's gateway at {startup.shown_url(gateway)}" if gateway else "Discord's gateway"
+        return f"cannot reach {where} ({startup.why(exc)}); check the network and QUIZBOT_DISCORD_GATEWAY_URL"
+
+    def _no_answer(self) -> str:
+        seconds = f"{self.connect_timeout:g} s"
+        if self.client.user is None:
+            return (
+                f"Discord at {self._api()} did not answer within {seconds}; "
+                "check the network and QUIZBOT_DISCORD_API_URL"
+            )
+        gateway = self.settings.discord_gateway_url
+        where = f" at {startup.shown_url(gateway)}" if gateway else ""
+        return (
+            f"logged in, but Discord's gateway{where} gave no session within {seconds}; "
+            "check the network and QUIZBOT_DISCORD_GATEWAY_URL"
+        )
+
     async def _first_ready(self) -> None:
         assert self.app is not None
+        if self._first_connection is not None:
+            self._first_connection.reschedule(None)  # connected: later outages are retried for ever
         await self.app.start()
         self._sessions = asyncio.get_running_loop().create_task(self._on_new_sessions(self.app.service))
         synced = await self.client.tree.sync()

@@ -7,11 +7,13 @@ import logging
 import math
 import re
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -20,8 +22,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ...app import App, assemble
-from ...core.errors import QuizError
+from ...core.errors import PermissionDeniedError, QuizError
 from ...settings import Settings
+from .. import startup
 from ..text_commands import Caller, TextCommands, split
 from . import render
 from .chat import SlackChat, message_ref
@@ -29,13 +32,42 @@ from .users import Users
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")  # a person's id; Slack never sends another kind as the actor
 DEFAULT_API = "https://slack.com/api/"
+T = TypeVar("T")
+NOT_ADMIN = "only workspace admins or owners, or members listed in QUIZBOT_SLACK_ADMINS, can do that"
+
+
+class _DropNotice(logging.Filter):
+    """Drop one slack-bolt start-up notice, read by people as a warning about their token.
+
+    Bolt reads SLACK_BOT_TOKEN itself, then says it will use the client we gave it instead: the same token.
+    """
+
+    def __init__(self, notice: str) -> None:
+        super().__init__()
+        self.notice = notice
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.notice
+
+
+_BOLT_LOG = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")
+if not any(isinstance(f, _DropNotice) for f in _BOLT_LOG.filters):
+    _BOLT_LOG.addFilter(_DropNotice(warning_client_prioritized_and_token_skipped()))
 
 
 class SlackBot:
     """Slack in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET and a port)."""
 
-    def __init__(self, settings: Settings, *, host: str = "0.0.0.0", port: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "0.0.0.0",
+        port: int | None = None,
+        connect_timeout: float | None = None,
+    ) -> None:
         if settings.slack_bot_token is None:
             raise QuizError(
                 "SLACK_BOT_TOKEN is not set; install the app (README 'Slack') and export its bot token"
@@ -43,6 +75,7 @@ class SlackBot:
         if settings.slack_app_token is None and settings.slack_signing_secret is None:
             raise QuizError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
         self.settings = settings
+        self.connect_timeout = startup.CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
         self.socket_mode = settings.slack_app_token is not None
         self.host = host  # all interfaces by default: Slack's servers must reach HTTP mode
         self.listen_port = settings.slack_port if port is None else port
@@ -93,9 +126,13 @@ class SlackBot:
             await self._command(["lookup"], command, respond)
 
         @bolt.action(re.compile(r"^lookup_pick_\d+$"))
-        async def pick(ack: Any, action: dict[str, Any], respond: Any) -> None:
+        async def pick(ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
             await ack()
             assert self.app is not None
+            user = body.get("user")
+            if not isinstance(user, dict) or not is_user_id(user.get("id")):
+                log.warning("malformed block_actions dropped: user %s is not a Slack user", shown(user))
+                return
             glossary, value = self.app.service.bank.glossary, str(action.get("value", ""))
             # A card's button carries an entry id; a "did you mean" button carries the entry's name.
             entry = glossary.get(value) or next((e for e in glossary.values() if e.name == value), None)
@@ -122,6 +159,8 @@ class SlackBot:
             channel, ts = item["channel"], item["ts"]
             if not all(isinstance(v, str) and v for v in (user, reaction, channel, ts)):
                 raise TypeError("user, reaction, channel and ts must be non-empty strings")
+            if not is_user_id(user):
+                raise ValueError(f"user {shown(user)} is not a Slack user id")
             ref = message_ref(channel, ts)
             at = min(float(event.get("event_ts") or time.time()), time.time())
             if not math.isfinite(at):  # 'nan' parses, and a NaN time cannot be scored or stored
@@ -154,11 +193,11 @@ class SlackBot:
     async def _command(self, prefix: list[str], command: dict[str, Any], respond: Any) -> None:
         assert self.app is not None and self.commands is not None
         needed = [command.get(k) for k in ("user_id", "team_id", "channel_id", "response_url")]
-        if not all(isinstance(v, str) and v for v in needed):
+        if not all(isinstance(v, str) and v for v in needed) or not is_user_id(needed[0]):
             log.warning(
-                "malformed %s command dropped (it needs user_id, team_id, channel_id, response_url; has %s)",
+                "malformed %s command dropped (it needs a user_id, team_id, channel_id, response_url; has %s)",
                 command.get("command", "slash"),
-                sorted(command),
+                {k: shown(command.get(k)) for k in ("user_id", "team_id", "channel_id")},
             )
             return
         user_id, team, channel_id = str(needed[0]), str(needed[1]), str(needed[2])
@@ -171,7 +210,8 @@ class SlackBot:
             words = prefix + split_text(str(command.get("text") or ""))
             reply = await self.commands.run(words, caller)
         except QuizError as exc:
-            await respond(text=f":warning: {render.safe(str(exc))}", response_type="ephemeral")
+            said = NOT_ADMIN if isinstance(exc, PermissionDeniedError) else str(exc)
+            await respond(text=f":warning: {render.safe(said)}", response_type="ephemeral")
             return
         text, blocks, public = render.reply(reply, self._names())
         if text or blocks:
@@ -183,16 +223,33 @@ class SlackBot:
     # -- running ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Serve until `close()`."""
+        """Serve until `close()`; a Slack that cannot be reached or refuses a token is a QuizError."""
+        startup.quiet_cancelled_jobs()
         async with assemble(self.settings, self.chat, "slack") as app:
             self.app = app
             self.commands = TextCommands(app.service, app.admin, app.service.clock, prefix="/quiz ")
-            self.chat.bot_user_id = await self._check_tokens()
+            self.chat.bot_user_id = await self._first_contact(self._check_tokens())
             await app.start()
             if self.socket_mode:
                 await self._serve_socket()
             else:
                 await self._serve_http()
+
+    async def _first_contact(self, step: Awaitable[T]) -> T:
+        """A step of the start-up, bounded in time; an unreachable Slack is one line naming the URL."""
+        api = startup.shown_url(self.settings.slack_api_url or DEFAULT_API)
+        fix = "check the network and QUIZBOT_SLACK_API_URL"
+        try:
+            async with asyncio.timeout(self.connect_timeout) as bound:
+                return await step
+        except TimeoutError as exc:
+            if bound.expired() or not isinstance(exc, startup.CONNECTION_ERRORS):
+                raise QuizError(
+                    f"Slack at {api} did not answer within {self.connect_timeout:g} s; {fix}"
+                ) from None
+            raise QuizError(f"cannot reach Slack at {api} ({startup.why(exc)}); {fix}") from None
+        except startup.CONNECTION_ERRORS as exc:
+            raise QuizError(f"cannot reach Slack at {api} ({startup.why(exc)}); {fix}") from None
 
     async def _check_tokens(self) -> str:
         """Our bot user id; a refused token is a clear error naming the variable, never its value."""
@@ -219,7 +276,11 @@ class SlackBot:
         token = self.settings.slack_app_token
         assert token is not None
         handler = AsyncSocketModeHandler(self.bolt, token.get_secret_value(), web_client=self.client)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await self._first_contact(handler.connect_async())  # type: ignore[no-untyped-call]
+        except BaseException:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise
         self.ready.set()
         try:
             await self._stop.wait()
@@ -244,6 +305,17 @@ class SlackBot:
     async def close(self) -> None:
         """Stop serving; open rounds resume at the next start."""
         self._stop.set()
+
+
+def is_user_id(value: object) -> bool:
+    """A Slack user id (U... or W...), as a person acting arrives in events, commands and clicks."""
+    return isinstance(value, str) and _USER_ID.fullmatch(value) is not None
+
+
+def shown(value: object) -> str:
+    """A value from a payload, short enough for one log line."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def split_text(text: str) -> list[str]:
