@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from .core.bank import Bank
 from .core.bank_loader import load_bank
 from .core.ports import Chat
 from .core.service import QuizService
-from .lease import PlatformLease, lease_seconds
+from .lease import PlatformLease
 from .scheduling import Scheduler
 from .settings import Settings
 from .storage import AnswerWriter, SqliteStore
@@ -71,7 +70,7 @@ async def assemble(
     store = await SqliteStore.open(settings.db_path)
     # Lease (bot/lease.py): one process per platform on this database, taken before anything resumes.
     try:
-        lease = await PlatformLease.take(store.db, platform, seconds=lease_seconds(os.environ))
+        lease = await PlatformLease.take(store.db, platform, seconds=settings.lease_seconds)
     except BaseException:
         await store.close()
         raise

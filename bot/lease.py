@@ -18,36 +18,22 @@ import secrets
 import signal
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .core.errors import QuizError
+from .settings import LEASE_SECONDS
 from .storage import Database
 from .storage.lease import LeaseRow, NoLeaseTable, read_leases, release_lease, renew_lease, take_lease
 
 log = logging.getLogger("quizbot")
 
-LEASE_SECONDS = 30.0  # renewed every third of it; QUIZBOT_LEASE_SECONDS changes it (tests use a few seconds)
 _HELD: set[str] = set()  # owners this process holds now: a second start in one process is not "a dead one"
 
 
 class LeaseHeldError(QuizError):
     """Another live process runs the same platform on this database."""
-
-
-def lease_seconds(env: Mapping[str, str]) -> float:
-    """QUIZBOT_LEASE_SECONDS (at least 1), else LEASE_SECONDS; a bad value is a one-line error."""
-    text = env.get("QUIZBOT_LEASE_SECONDS", "").strip()
-    if not text:
-        return LEASE_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value >= 1:  # also NaN
-        raise QuizError(f"QUIZBOT_LEASE_SECONDS must be a number of seconds of at least 1, not {text!r}")
-    return value
 
 
 def _machine() -> str:

@@ -25,7 +25,9 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 _ALLOWED = {
     "QUIZBOT_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case)",
     "QUIZBOT_SLACK_PORT": "a port number from 1 to 65535",
+    "QUIZBOT_LEASE_SECONDS": "a number of seconds of at least 1",
 }
+LEASE_SECONDS = 30.0  # one bot per platform on a database (bot/lease.py); renewed every third of it
 SECRETS = frozenset({"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"})
 NO_PLATFORM = (
     "set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or "
@@ -52,6 +54,9 @@ class _Common(BaseSettings):
     questions: str | None = Field(default=None, validation_alias="QUIZBOT_QUESTIONS")
     log_level: LogLevel = Field(default="INFO", validation_alias="QUIZBOT_LOG_LEVEL")
     data_home: str | None = Field(default=None, validation_alias="XDG_DATA_HOME")
+    lease_seconds: float = Field(
+        default=LEASE_SECONDS, ge=1, allow_inf_nan=False, validation_alias="QUIZBOT_LEASE_SECONDS"
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -150,6 +155,7 @@ class Settings:
     slack_admins: frozenset[str] = frozenset()
     schedule_cron: str | None = None
     schedule_timezone: str = "UTC"
+    lease_seconds: float = LEASE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, platforms: bool = True) -> Settings:
@@ -171,6 +177,7 @@ class Settings:
                 else (QUESTIONS_DIR,)
             ),
             "log_level": raw.log_level,
+            "lease_seconds": raw.lease_seconds,
         }
         if not isinstance(raw, _Platforms):
             return cls(**common)

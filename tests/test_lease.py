@@ -14,9 +14,8 @@ import pytest
 
 from bot import lease as lease_module
 from bot.app import assemble
-from bot.core.errors import QuizError
-from bot.lease import LeaseHeldError, Me, PlatformLease, health, holder_gone, lease_seconds
-from bot.settings import Settings
+from bot.lease import LeaseHeldError, Me, PlatformLease, health, holder_gone
+from bot.settings import Settings, SettingsError
 from bot.storage import Database
 from bot.storage.lease import LeaseRow, lease_of, take_lease
 from tests.conftest import FIXTURE_BANK, RecordingChat, until
@@ -155,12 +154,12 @@ async def test_assemble_holds_the_lease_until_it_is_torn_down(tmp_path: Path) ->
     assert not ok and "no quizbot holds a lease for console" in line
 
 
-def test_lease_seconds_comes_from_the_environment_and_refuses_nonsense() -> None:
-    assert lease_seconds({}) == lease_module.LEASE_SECONDS
-    assert lease_seconds({"QUIZBOT_LEASE_SECONDS": "2.5"}) == 2.5
+def test_lease_seconds_come_from_the_settings_and_nonsense_is_refused_by_name() -> None:
+    assert Settings.from_env({}).lease_seconds == lease_module.LEASE_SECONDS
+    assert Settings.from_env({"QUIZBOT_LEASE_SECONDS": "2.5"}).lease_seconds == 2.5
     for bad in ("0", "-3", "soon", "nan"):
-        with pytest.raises(QuizError, match="QUIZBOT_LEASE_SECONDS"):
-            lease_seconds({"QUIZBOT_LEASE_SECONDS": bad})
+        with pytest.raises(SettingsError, match="QUIZBOT_LEASE_SECONDS must be a number of seconds"):
+            Settings.from_env({"QUIZBOT_LEASE_SECONDS": bad})
 
 
 async def test_health_reports_a_fresh_live_lease_and_each_way_it_can_be_unhealthy(
