@@ -165,16 +165,22 @@ async def writer(small: bool, tmp: Path) -> list[Figure]:
     ]
 
 
-async def close_round(small: bool, tmp: Path) -> list[Figure]:
-    """close_round on a round of 1000 answers: flush, score, store scores in three periods, reveal data."""
+async def close_round(small: bool, tmp: Path, teams: int = 0) -> list[Figure]:
+    """close_round on a round of 1000 answers: flush, score, store scores in three periods, reveal data; with
+    `teams`, every player is in one of them, so each answer is also credited to its team (migration 0007)."""
     answers, repeat = (200, 5) if small else (1000, 21)
-    store = await SqliteStore.open(tmp / "close.sqlite3")
+    store = await SqliteStore.open(tmp / f"close{teams}.sqlite3")
     writer = AnswerWriter(store.db)
     service = QuizService(
         bank=load_bank([SHIPPED]), store=store, writer=writer, chat=NullChat(), platform="discord"
     )
     channel = await service.channel("g1", "c1")
     rng = random.Random(2)
+    for t in range(teams):
+        team = await store.create_team(channel.community_id, f"team {t}")
+        for p in range(t, answers, teams):
+            player = await store.player(channel.community_id, f"u{p}", f"player {p}")
+            await store.join_team(player.id, team, time.time() - 1)
 
     async def one_round() -> None:
         rnd = await service.ask(channel, window=3600)
@@ -195,7 +201,9 @@ async def close_round(small: bool, tmp: Path) -> list[Figure]:
     times.sort()
     return [
         below(
-            f"close + score + reveal data, round of {answers} answers (median)",
+            f"close + score + reveal data, round of {answers} answers"
+            + (f", players in {teams} teams" if teams else "")
+            + " (median)",
             times[len(times) // 2],
             "ms",
             10,
@@ -290,6 +298,7 @@ def run(small: bool) -> list[Figure]:
         with tempfile.TemporaryDirectory() as tmp:
             figures = await writer(small, Path(tmp))
             figures += await close_round(small, Path(tmp))
+            figures += await close_round(small, Path(tmp), teams=20)
             figures += await boards_during_burst(small, Path(tmp))
             figures += await migrate(small, Path(tmp))
             return figures

@@ -12,10 +12,6 @@ import aiosqlite
 
 from ..core.results import ScoredAnswer
 
-_CURRENT = """
-SELECT player_id, team_id, week, month, answered FROM team_members
-WHERE player_id IN (SELECT value FROM json_each(?1))
-"""
 # Memberships that began or ended after the question was posted: only these players' current team may not be
 # the one they were in then (two small index ranges; a round is open for minutes).
 _CHANGED = """
@@ -26,13 +22,52 @@ _TEAM_AT = """
 SELECT team_id FROM team_spans
 WHERE player_id = ?1 AND joined_at <= ?2 AND (left_at IS NULL OR left_at > ?2) ORDER BY joined_at DESC LIMIT 1
 """
-# The common case: the member's live week and month are the round's. One row change per answer, no index moves.
-_LIVE = """
-UPDATE team_members SET points = points + ?1, correct = correct + ?2, answered = answered + 1,
-    week_points = week_points + ?1, week_correct = week_correct + ?2, week_answered = week_answered + 1,
-    month_points = month_points + ?1, month_correct = month_correct + ?2, month_answered = month_answered + 1
-WHERE player_id = ?3
+_ROW = "SELECT team_id, week, month, answered FROM team_members WHERE player_id = ?"
+# Members whose live week or month is not the round's (their first answer of a new week or month in this team,
+# or a round closing late): few, handled one by one. Everyone else is the set-based common case below.
+# Each statement reads the round's answers from ?1, a JSON array of integers player << 21 | points << 1 | correct
+# (points are at most 3000 under the settings' bounds): bit operations cost nothing beside parsing JSON per row.
+_OFF = """
+SELECT m.player_id, m.team_id, m.week, m.month, m.answered FROM json_each(?1) j
+JOIN team_members m ON m.player_id = j.value >> 21 WHERE m.week != ?2 OR m.month != ?3
 """
+# The common case in a few statements, whatever the round's size: the members' live rows (one row change per
+# answer, no index moves), each team's totals for every period (one row per team and period), and a running
+# competition's rows per member. Python binds no row of them.
+_LIVE = """
+UPDATE team_members SET points = points + ((j.value >> 1) & 1048575), correct = correct + (j.value & 1),
+    answered = answered + 1, week_points = week_points + ((j.value >> 1) & 1048575),
+    week_correct = week_correct + (j.value & 1), week_answered = week_answered + 1,
+    month_points = month_points + ((j.value >> 1) & 1048575), month_correct = month_correct + (j.value & 1),
+    month_answered = month_answered + 1
+FROM json_each(?1) j
+WHERE team_members.player_id = j.value >> 21 AND team_members.week = ?2 AND team_members.month = ?3
+"""
+_LIVE_TEAMS = """
+WITH t (team_id, points, correct, answered) AS MATERIALIZED (
+    SELECT m.team_id, sum((j.value >> 1) & 1048575), sum(j.value & 1), count(*)
+    FROM json_each(?1) j JOIN team_members m ON m.player_id = j.value >> 21
+    WHERE m.week = ?2 AND m.month = ?3 GROUP BY m.team_id
+)
+INSERT INTO team_scores (team_id, period, points, correct, answered, active)
+SELECT t.team_id, p.value, t.points, t.correct, t.answered, 0 FROM t, json_each(?4) p WHERE true
+ON CONFLICT (team_id, period) DO UPDATE SET points = points + excluded.points,
+    correct = correct + excluded.correct, answered = answered + excluded.answered
+"""
+_LIVE_NEW = """
+SELECT m.team_id, count(*) FROM json_each(?1) j JOIN team_members m ON m.player_id = j.value >> 21
+WHERE m.week = ?2 AND m.month = ?3 AND NOT EXISTS (
+    SELECT 1 FROM team_member_points x WHERE x.team_id = m.team_id AND x.period = ?4 AND x.player_id = m.player_id)
+GROUP BY m.team_id
+"""
+_LIVE_KEPT = """
+INSERT INTO team_member_points (team_id, period, player_id, points, correct, answered)
+SELECT m.team_id, ?4, m.player_id, (j.value >> 1) & 1048575, j.value & 1, 1
+FROM json_each(?1) j JOIN team_members m ON m.player_id = j.value >> 21 WHERE m.week = ?2 AND m.month = ?3
+ON CONFLICT (team_id, period, player_id) DO UPDATE SET
+    points = points + excluded.points, correct = correct + excluded.correct, answered = answered + 1
+"""
+_ACTIVE = "UPDATE team_scores SET active = active + ?3 WHERE team_id = ?1 AND period = ?2"
 _ALL = "UPDATE team_members SET points = points + ?1, correct = correct + ?2, answered = answered + 1 WHERE player_id = ?3"
 _WEEK_SAME = """
 UPDATE team_members SET week_points = week_points + ?1, week_correct = week_correct + ?2,
@@ -65,23 +100,6 @@ ON CONFLICT (team_id, period) DO UPDATE SET points = points + excluded.points,
 """
 
 
-async def credited_teams(
-    conn: aiosqlite.Connection, player_ids: list[int], posted_at: float
-) -> tuple[dict[int, int], dict[int, tuple[int, str, str, int]]]:
-    """(player -> team they were in at `posted_at`, player -> their current live row)."""
-    async with conn.execute(_CURRENT, (json.dumps(player_ids),)) as cur:
-        current = {r[0]: (r[1], r[2], r[3], r[4]) for r in await cur.fetchall()}
-    async with conn.execute(_CHANGED, (posted_at,)) as cur:
-        changed = {r[0] for r in await cur.fetchall()} & set(player_ids)
-    teams = {pid: row[0] for pid, row in current.items() if pid not in changed}
-    for pid in changed:
-        async with conn.execute(_TEAM_AT, (pid, posted_at)) as cur:
-            row = await cur.fetchone()
-        if row is not None:
-            teams[pid] = int(row[0])
-    return teams, current
-
-
 async def write_team_totals(
     conn: aiosqlite.Connection, scored: Sequence[ScoredAnswer], periods: Sequence[str], posted_at: float
 ) -> None:
@@ -89,12 +107,50 @@ async def write_team_totals(
     period bucket of `periods` ('all', its week and month, any 'competition:N')."""
     if not scored:
         return
-    teams, current = await credited_teams(conn, [s.player_id for s in scored], posted_at)
-    if not teams:
-        return
     week = next((p for p in periods if p.startswith("week:")), "")
     month = next((p for p in periods if p.startswith("month:")), "")
     others = [p for p in periods if p != "all" and p not in (week, month)]
+    async with conn.execute(_CHANGED, (posted_at,)) as cur:
+        changed = {r[0] for r in await cur.fetchall()}
+    steady = [s for s in scored if s.player_id not in changed]
+    if any(not 0 <= s.points < 1 << 20 for s in steady):
+        raise ValueError("points of one answer out of range for team totals")
+    rows = json.dumps([s.player_id << 21 | s.points << 1 | s.correct for s in steady])
+    async with conn.execute(_OFF, (rows, week, month)) as cur:
+        current = {r[0]: (r[1], r[2], r[3], r[4]) for r in await cur.fetchall()}
+    teams = {pid: row[0] for pid, row in current.items()}
+    for pid in changed & {s.player_id for s in scored}:  # moved since the post: the team it was posted in
+        async with conn.execute(_TEAM_AT, (pid, posted_at)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            continue
+        teams[pid] = int(row[0])
+        async with conn.execute(_ROW, (pid,)) as cur:
+            live = await cur.fetchone()
+        current[pid] = (live[0], live[1], live[2], live[3]) if live else (0, "", "", 0)
+    if steady:  # the common case, set-based; rows of moved players and of _OFF do not match its WHERE
+        new_active = []
+        for period in others:
+            async with conn.execute(_LIVE_NEW, (rows, week, month, period)) as cur:
+                new_active += [(t, period, n) for t, n in await cur.fetchall()]
+            await conn.execute(_LIVE_KEPT, (rows, week, month, period))
+        await conn.execute(_LIVE_TEAMS, (rows, week, month, json.dumps(["all", week, month, *others])))
+        await conn.execute(_LIVE, (rows, week, month))
+        await conn.executemany(_ACTIVE, new_active)
+    off = [s for s in scored if s.player_id in teams]
+    if off:
+        await _write_off(conn, off, teams, current, (week, month, others))
+
+
+async def _write_off(
+    conn: aiosqlite.Connection,
+    scored: Sequence[ScoredAnswer],
+    teams: dict[int, int],
+    current: dict[int, tuple[int, str, str, int]],
+    keys: tuple[str, str, list[str]],
+) -> None:
+    """Members off the common case, one by one: a new week or month, a late round, or a team left since."""
+    week, month, others = keys
     sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     batches: dict[str, list[tuple[object, ...]]] = defaultdict(list)
     kept: list[tuple[int, str, int, int, int]] = []  # (team, period, player, points, correct) off live rows
@@ -112,8 +168,6 @@ async def write_team_totals(
         live = current.get(pid)
         if live is None or live[0] != team:  # left or switched since it was posted: kept rows only
             kept += [(team, p, pid, points, right) for p in ("all", week, month) if p]
-        elif live[1] == week and live[2] == month:
-            batches[_LIVE].append((points, right, pid))
         else:
             batches[_ALL].append((points, right, pid))
             if live[3] == 0:
@@ -132,12 +186,12 @@ async def write_team_totals(
                 else:  # a late round of a week or month the member has moved past
                     kept.append((team, key, pid, points, right))
         kept += [(team, p, pid, points, right) for p in others]
-    for sql in (_LIVE, _ALL, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW):
+    for sql in (_ALL, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW):
         if batches[sql]:
             await conn.executemany(sql, batches[sql])
     if kept:
-        keys = json.dumps([[t, p, pid] for t, p, pid, _, _ in kept])
-        async with conn.execute(_KNOWN, (keys,)) as cur:
+        wanted = json.dumps([[t, p, pid] for t, p, pid, _, _ in kept])
+        async with conn.execute(_KNOWN, (wanted,)) as cur:
             known = {(r[0], r[1], r[2]) for r in await cur.fetchall()}
         for t, p, pid, _, _ in kept:
             if (t, p, pid) not in known:
