@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 import time
@@ -45,18 +46,27 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Silent(str):
+    """The URL of a server that accepts connections and never answers; `called` once a client connects."""
+
+    called: asyncio.Event
+
+
 @pytest.fixture
-async def silent() -> AsyncIterator[str]:
+async def silent() -> AsyncIterator[Silent]:
     """http://127.0.0.1:PORT of a server that accepts connections and never answers."""
     held: list[asyncio.StreamWriter] = []
+    called = asyncio.Event()
 
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         held.append(writer)
+        called.set()
         await reader.read()  # reads the request, answers nothing, until the client hangs up
 
     server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
+    url = Silent(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    url.called = called
+    yield url
     for writer in held:
         writer.close()
     server.close()
@@ -73,8 +83,13 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-async def run_bot(tmp_path: Path, env: dict[str, str], *, bound: float = BOUND) -> tuple[int, str, float]:
-    """`quizbot --db ... run` as a subprocess: exit code, stderr and seconds taken."""
+async def run_bot(
+    tmp_path: Path, env: dict[str, str], *, bound: float = BOUND, stop_when: asyncio.Event | None = None
+) -> tuple[int, str, float]:
+    """`quizbot --db ... run` as a subprocess: exit code, stderr and seconds taken.
+
+    With `stop_when`, it gets SIGTERM once that is set (as `docker stop` would send it).
+    """
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -90,6 +105,10 @@ async def run_bot(tmp_path: Path, env: dict[str, str], *, bound: float = BOUND) 
         env=env,
         cwd=tmp_path,
     )
+    if stop_when is not None:
+        await asyncio.wait_for(stop_when.wait(), 30)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
     try:
         _, err = await asyncio.wait_for(proc.communicate(), bound + 30)
     except TimeoutError:
@@ -153,7 +172,7 @@ async def test_slack_unreachable_api_is_one_line_naming_the_url(tmp_path: Path, 
 # -- an API that accepts and never answers ---------------------------------------------------------
 
 
-async def test_discord_silent_api_gives_up_after_the_bound(tmp_path: Path, silent: str) -> None:
+async def test_discord_silent_api_gives_up_after_the_bound(tmp_path: Path, silent: Silent) -> None:
     api = f"{silent}/api/v10"
     code, err, took = await run_bot(tmp_path, discord_env(tmp_path, api))
     assert_one_clear_failure(code, err, api, "QUIZBOT_DISCORD_API_URL")
@@ -161,7 +180,7 @@ async def test_discord_silent_api_gives_up_after_the_bound(tmp_path: Path, silen
 
 
 async def test_discord_silent_gateway_gives_up_naming_the_gateway(
-    tmp_path: Path, silent: str, server: DiscordTestServer
+    tmp_path: Path, silent: Silent, server: DiscordTestServer
 ) -> None:
     gateway = silent.replace("http://", "ws://") + "/gateway"
     code, err, took = await run_bot(tmp_path, discord_env(tmp_path, server.api_base, gateway))
@@ -169,7 +188,7 @@ async def test_discord_silent_gateway_gives_up_naming_the_gateway(
     assert BOUND <= took < BOUND + 20
 
 
-async def test_slack_silent_api_gives_up_after_the_bound(tmp_path: Path, silent: str) -> None:
+async def test_slack_silent_api_gives_up_after_the_bound(tmp_path: Path, silent: Silent) -> None:
     api = f"{silent}/api/"
     code, err, took = await run_bot(tmp_path, slack_env(tmp_path, api))
     assert_one_clear_failure(code, err, api, "QUIZBOT_SLACK_API_URL")
@@ -195,3 +214,18 @@ async def test_slack_refused_token_is_one_line_naming_slack_bot_token(
     code, err, _ = await run_bot(tmp_path, slack_env(tmp_path, slack.api_url))
     assert_one_clear_failure(code, err, "SLACK_BOT_TOKEN")
     assert "xoxb-test-not-secret" not in err
+
+
+# -- stopped while still connecting ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["discord", "slack"])
+async def test_sigterm_while_connecting_stops_at_once_and_quietly(
+    tmp_path: Path, silent: Silent, platform: str
+) -> None:
+    env = discord_env(tmp_path, f"{silent}/api/v10") if platform == "discord" else slack_env(tmp_path, silent)
+    # The bound is long: the stop, not the bound, must end it.
+    code, err, took = await run_bot(tmp_path, env, bound=60, stop_when=silent.called)
+    assert code == 0, err
+    assert took < 10, err
+    assert "Traceback" not in err and not [x for x in err.splitlines() if " WARNING " in x or " ERROR " in x]

@@ -46,6 +46,7 @@ class DiscordBot:
         self.settings = settings
         self.connect_timeout = startup.CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
         self._first_connection: asyncio.Timeout | None = None  # lifted at the first READY
+        self._closing = False
         self.client = QuizClient(guild_ready_timeout=guild_ready_timeout)
         self.app: App | None = None
         self.ready = asyncio.Event()
@@ -68,26 +69,34 @@ class DiscordBot:
                 async with self.client, asyncio.timeout(self.connect_timeout) as first:
                     self._first_connection = first
                     await self.client.start(token.get_secret_value())
-            except discord.LoginFailure:
-                raise QuizError(
-                    "Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal"
-                ) from None
-            except TimeoutError as exc:
-                if self._first_connection is None or not self._first_connection.expired():
-                    raise QuizError(self._unreachable(exc)) from None
-                raise QuizError(self._no_answer()) from None
-            except startup.CONNECTION_ERRORS as exc:
-                raise QuizError(self._unreachable(exc)) from None
-            except discord.HTTPException as exc:
-                raise QuizError(
-                    f"Discord at {self._api()} answered HTTP {exc.status} at start-up; try again later, "
-                    "or check QUIZBOT_DISCORD_API_URL"
-                ) from None
+            except Exception as exc:
+                if self._closing:  # stopped (SIGTERM) while connecting: the broken connection is ours
+                    log.info("stopped while connecting to Discord")
+                    return
+                problem = self._explain(exc)
+                if problem is None:
+                    raise
+                raise problem from None
             finally:
                 if self._sessions is not None:
                     self._sessions.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await self._sessions
+
+    def _explain(self, exc: Exception) -> QuizError | None:
+        """A failure to connect as one line naming what to fix; None for anything else."""
+        if isinstance(exc, discord.LoginFailure):
+            return QuizError("Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal")
+        if isinstance(exc, TimeoutError) and self._first_connection and self._first_connection.expired():
+            return QuizError(self._no_answer())
+        if isinstance(exc, startup.CONNECTION_ERRORS):
+            return QuizError(self._unreachable(exc))
+        if isinstance(exc, discord.HTTPException):
+            return QuizError(
+                f"Discord at {self._api()} answered HTTP {exc.status} at start-up; try again later, "
+                "or check QUIZBOT_DISCORD_API_URL"
+            )
+        return None
 
     def _api(self) -> str:
         return startup.shown_url(self.settings.discord_api_url or DEFAULT_API)
@@ -133,6 +142,7 @@ class DiscordBot:
 
     async def close(self) -> None:
         """Disconnect; open rounds resume at the next start."""
+        self._closing = True
         await self.client.close()
 
     async def _on_new_sessions(self, service: QuizService) -> None:

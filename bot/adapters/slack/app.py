@@ -57,6 +57,10 @@ if not any(isinstance(f, _DropNotice) for f in _BOLT_LOG.filters):
     _BOLT_LOG.addFilter(_DropNotice(warning_client_prioritized_and_token_skipped()))
 
 
+class _Stopped(Exception):
+    """`close()` was called while the bot was still starting."""
+
+
 class SlackBot:
     """Slack in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET and a port)."""
 
@@ -228,7 +232,10 @@ class SlackBot:
         async with assemble(self.settings, self.chat, "slack") as app:
             self.app = app
             self.commands = TextCommands(app.service, app.admin, app.service.clock, prefix="/quiz ")
-            self.chat.bot_user_id = await self._first_contact(self._check_tokens())
+            try:
+                self.chat.bot_user_id = await self._first_contact(self._check_tokens())
+            except _Stopped:
+                return
             await app.start()
             if self.socket_mode:
                 await self._serve_socket()
@@ -241,7 +248,7 @@ class SlackBot:
         fix = "check the network and QUIZBOT_SLACK_API_URL"
         try:
             async with asyncio.timeout(self.connect_timeout) as bound:
-                return await step
+                return await self._unless_stopped(step)
         except TimeoutError as exc:
             if bound.expired() or not isinstance(exc, startup.CONNECTION_ERRORS):
                 raise QuizError(
@@ -250,6 +257,20 @@ class SlackBot:
             raise QuizError(f"cannot reach Slack at {api} ({startup.why(exc)}); {fix}") from None
         except startup.CONNECTION_ERRORS as exc:
             raise QuizError(f"cannot reach Slack at {api} ({startup.why(exc)}); {fix}") from None
+
+    async def _unless_stopped(self, step: Awaitable[T]) -> T:
+        """`step`, or _Stopped as soon as `close()` is called (SIGTERM while Slack is slow to answer)."""
+        task = asyncio.ensure_future(step)
+        stopping = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in (task, stopping):
+                waiting.cancel()
+            await asyncio.gather(task, stopping, return_exceptions=True)
+        if task.cancelled():
+            raise _Stopped
+        return task.result()
 
     async def _check_tokens(self) -> str:
         """Our bot user id; a refused token is a clear error naming the variable, never its value."""
@@ -278,8 +299,10 @@ class SlackBot:
         handler = AsyncSocketModeHandler(self.bolt, token.get_secret_value(), web_client=self.client)
         try:
             await self._first_contact(handler.connect_async())  # type: ignore[no-untyped-call]
-        except BaseException:
+        except BaseException as exc:
             await handler.close_async()  # type: ignore[no-untyped-call]
+            if isinstance(exc, _Stopped):
+                return
             raise
         self.ready.set()
         try:
