@@ -25,11 +25,9 @@ DELIBERATE_PAIRS = {
     frozenset(
         {"mon-001", "mon-003"}
     ),  # Model Monitor's four types vs feature attribution drift: same type list
-    frozenset({"dep-020", "mon-004"}),  # shadow test for a new container's latency vs how it differs from A/B
     frozenset(
         {"ms-010", "tr-008"}
     ),  # managed MLflow in current Studio vs an audit trail; shared Studio caveat
-    frozenset({"dep-008", "dep-021"}),  # self-hosting on EC2 for a custom runtime vs for a hardened OS image
 }
 ABSOLUTE = re.compile(r"\b(always|never)\b", re.I)
 STOP = frozenset(
