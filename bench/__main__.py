@@ -13,6 +13,7 @@ SUITES = {
     "reactions": "reaction ingestion end to end (real discord.py, loopback gateway in another process)",
     "storage": "answer writer, closing a round, boards during a burst, migrating a big file",
     "boards": "leaderboards at 1M answers",
+    "teams": "team boards at 100k players in 1k teams, 1M answers, under each rule",
     "bank": "bank load and validation, lookup and autocomplete",
     "schedules": "10k schedules falling due at once",
     "startup": "quizbot run (console) start-up time and memory",

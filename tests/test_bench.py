@@ -26,7 +26,17 @@ def test_every_benchmark_runs_at_small_size() -> None:
     )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
-    for suite in ("reactions:", "storage:", "boards:", "bank:", "schedules:", "startup:", "cards:", "study:"):
+    for suite in (
+        "reactions:",
+        "storage:",
+        "boards:",
+        "teams:",
+        "bank:",
+        "schedules:",
+        "startup:",
+        "cards:",
+        "study:",
+    ):
         assert f"\n{suite}" in out, f"suite {suite} did not run\n{out}"
     lines = {
         line.split("  ")[1].strip(): line
@@ -48,6 +58,7 @@ def test_every_benchmark_runs_at_small_size() -> None:
         "close + score + reveal data",
         "top 10 all-time",
         "one player's rank",
+        "team board of a competition",
         "the shipped bank",
         "lookup:",
         "autocomplete:",

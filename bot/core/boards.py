@@ -97,7 +97,7 @@ async def team_board(
     """Teams ranked under the competition's rule (sum on other boards), each with its members and the members
     active in the period; a finished team competition also names the winning team's best contributors."""
     rule = competition_rule(comp) if comp is not None else TeamRule()
-    rows = team_standings(await store.team_board(community_id, key, rule.n), rule)
+    rows = team_standings(await store.team_board(community_id, key, rule.n, rule.name, limit), rule, limit)
     note = f"Rule: {rule.describe()}."
     if (
         comp is not None
@@ -110,7 +110,7 @@ async def team_board(
         if best:
             names = ", ".join(f"{name} {points}" for _, name, points in best)
             note += f" Best for {rows[0].name}: {names}."
-    return LeaderboardView(title, tuple(rows[:limit]), note=note)
+    return LeaderboardView(title, tuple(rows), note=note)
 
 
 async def player_stats(store: Store, bank: Bank, community_id: int, who: str, at: float) -> StatsView:

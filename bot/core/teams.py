@@ -67,13 +67,14 @@ def team_score(row: TeamTotals, rule: TeamRule) -> int | float:
     return row.points
 
 
-def team_standings(rows: Iterable[TeamTotals], rule: TeamRule) -> list[Standing]:
-    """Rank teams by their points under `rule`, most first; equal points share a rank."""
+def team_standings(rows: Iterable[TeamTotals], rule: TeamRule, limit: int | None = None) -> list[Standing]:
+    """Rank teams by their points under `rule`, most first; equal points share a rank. Only the first `limit`
+    are built (a board of a thousand teams shows ten)."""
     scored = sorted(
-        ((team_score(r, rule), r) for r in rows), key=lambda x: (-x[0], x[1].name.casefold(), x[1].key)
+        ((team_score(r, rule), r.name.casefold(), r.key, r) for r in rows), key=lambda x: (-x[0], x[1], x[2])
     )
     out: list[Standing] = []
-    for i, (score, r) in enumerate(scored):
+    for i, (score, _, _, r) in enumerate(scored[:limit]):
         rank = out[-1].rank if out and out[-1].points == score else i + 1
         members = f"{r.members} member" + ("" if r.members == 1 else "s")
         out.append(
@@ -114,3 +115,37 @@ def next_season(comp: CompetitionRecord, now: float) -> CompetitionRecord | None
         series=series,
         season=season,
     )
+
+
+def competition_terms(comp: CompetitionRecord) -> str:
+    """Who competes, under which rule, and how it repeats, in words: 'teams, top 3 members' points, weekly'."""
+    parts = ["teams, " + competition_rule(comp).describe()] if comp.kind == "teams" else ["players"]
+    if comp.repeats:
+        parts.append(f"repeats {comp.repeats}, season {comp.season}")
+    return "; ".join(parts)
+
+
+def parse_competition_options(words: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Split `start` words into (name and end, options): trailing players|teams, sum|average|top N and
+    weekly|monthly, each also as kind:X, rule:X, repeat:X."""
+    options: dict[str, str] = {}
+    rest = list(words)
+    while rest:
+        word = rest[-1].lower()
+        for prefix in ("kind:", "rule:", "repeat:", "repeats:"):
+            word = word.removeprefix(prefix)
+        if word in KINDS and "kind" not in options:
+            options["kind"] = word
+        elif word in REPEATS and "repeats" not in options:
+            options["repeats"] = word
+        elif (word in ("sum", "average", "avg") or _TOP.match(word)) and "rule" not in options:
+            options["rule"] = word
+        elif word.isdigit() and len(rest) > 1 and rest[-2].lower().removeprefix("rule:") == "top":
+            if "rule" in options:
+                break
+            options["rule"] = f"top {word}"
+            rest.pop()
+        else:
+            break
+        rest.pop()
+    return rest, options

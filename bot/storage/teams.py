@@ -37,13 +37,19 @@ INSERT INTO team_members (player_id, team_id, points, correct, answered, week, w
     week_answered, month, month_points, month_correct, month_answered)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+# Every team with its totals in a period; ordered by the board's rule and cut at ?5 (-1: all), so a board of a
+# thousand teams hands ten rows to Python. The order is the core's (bot/core/teams.py team_standings), which
+# ranks the rows it is given; the average's order uses the exact ratio, its shown value one decimal.
 _BOARD = """
-SELECT t.id, t.name, t.members, coalesce(s.points, 0), coalesce(s.correct, 0), coalesce(s.answered, 0),
-    coalesce(s.active, 0),
-    CASE WHEN ?3 > 0 THEN (SELECT coalesce(sum(points), 0) FROM (SELECT points FROM team_member_points
-        WHERE team_id = t.id AND period = ?2 ORDER BY points DESC LIMIT ?3)) ELSE 0 END
-FROM teams t LEFT JOIN team_scores s ON s.team_id = t.id AND s.period = ?2
-WHERE t.community_id = ?1
+SELECT * FROM (
+    SELECT CAST(t.id AS TEXT) AS key, t.name, t.members, coalesce(s.points, 0) AS points,
+        coalesce(s.correct, 0), coalesce(s.answered, 0), coalesce(s.active, 0) AS active,
+        CASE WHEN ?3 > 0 THEN (SELECT coalesce(sum(points), 0) FROM (SELECT points FROM team_member_points
+            WHERE team_id = t.id AND period = ?2 ORDER BY points DESC LIMIT ?3)) ELSE 0 END AS top
+    FROM teams t LEFT JOIN team_scores s ON s.team_id = t.id AND s.period = ?2
+    WHERE t.community_id = ?1
+) ORDER BY CASE ?4 WHEN 'average' THEN CASE WHEN active > 0 THEN round(1.0 * points / active, 1) ELSE 0 END
+    WHEN 'top' THEN top ELSE points END DESC, name COLLATE NOCASE, key LIMIT ?5
 """
 
 
@@ -131,11 +137,16 @@ class TeamRepo:
         )
         return [MemberSpan(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def team_board(self, community_id: int, period: str, top_n: int = 0) -> list[TeamTotals]:
-        """Every team of a community with its totals in a period bucket; with top_n, also the sum of its
-        top_n members' points there (kept for competitions; live weeks and months count in sum and active)."""
-        rows = await self.db.reader.execute_fetchall(_BOARD, (community_id, period, top_n))
-        return [TeamTotals(str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
+    async def team_board(
+        self, community_id: int, period: str, top_n: int = 0, rule: str = "sum", limit: int | None = None
+    ) -> list[TeamTotals]:
+        """Teams of a community with their totals in a period bucket, best first under `rule` ('sum',
+        'average', 'top'), the first `limit` (default all); with top_n, each also carries the sum of its top_n
+        members' points there (kept for competitions; live weeks and months count in sum and active)."""
+        rows = await self.db.reader.execute_fetchall(
+            _BOARD, (community_id, period, top_n, rule, -1 if limit is None else limit)
+        )
+        return [TeamTotals(*r) for r in rows]
 
     async def team_contributors(self, team_id: int, period: str, limit: int) -> list[tuple[str, str, int]]:
         """(platform id, name, points) of a team's best members in a competition, most points first."""
