@@ -13,10 +13,12 @@ from .core.bank import Bank
 from .core.bank_loader import load_bank
 from .core.ports import Chat
 from .core.service import QuizService
+from .core.study.service import StudyService
 from .lease import PlatformLease
 from .scheduling import Scheduler
 from .settings import Settings
 from .storage import AnswerWriter, SqliteStore
+from .study_worker import StudyWorker
 
 log = logging.getLogger("quizbot")
 
@@ -31,6 +33,8 @@ class App:
     service: QuizService
     admin: Admin
     scheduler: Scheduler
+    study: StudyService  # private review, practice and exams over the same store and the current bank
+    study_worker: StudyWorker  # folds channel answers into memories, sends the opt-in reminders
 
     async def start(self) -> int:
         """Resume open rounds and start the schedules; call once the platform can post and read."""
@@ -38,6 +42,7 @@ class App:
         if resumed:
             log.info("resumed %d open question(s)", resumed)
         await self.scheduler.start()
+        self.study_worker.start()  # folds at once, in the background: start-up does not wait for it
         settle_memory()
         return resumed
 
@@ -81,11 +86,15 @@ async def assemble(
     admin.timetable = (
         scheduler  # each needs the other: admin edits schedules, the scheduler ends competitions
     )
-    app = App(settings, store, writer, service, admin, scheduler)
+    study = StudyService(store, lambda: service.bank)  # read each time: the bank may be reloaded
+    worker = StudyWorker(study, platform, store.mark_reminded)
+    service.on_revealed = worker.revealed
+    app = App(settings, store, writer, service, admin, scheduler, study, worker)
     try:
         yield app
     finally:
         scheduler.shutdown()
+        await worker.stop()
         await service.stop()
         await writer.close()
         try:

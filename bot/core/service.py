@@ -70,6 +70,7 @@ class QuizService:
         # Closed rounds whose reveal failed to post, by id: the wait before the next try, then that try.
         self._unrevealed: dict[int, asyncio.TimerHandle | asyncio.Task[None]] = {}
         self._stopping = False
+        self.on_revealed: Callable[[int], None] | None = None  # told each round id once its reveal is stored
         self._set_bank(bank)
 
     # -- bank -------------------------------------------------------------------------------------
@@ -341,6 +342,8 @@ class QuizService:
         await self.store.mark_revealed(rnd.id)
         if rnd.state is RoundState.CLOSED:
             rnd.mark_revealed()
+        if self.on_revealed is not None:
+            self.on_revealed(rnd.id)  # must not block: the study worker only sets a flag
 
     # -- restart and re-reading (recovery.py) -----------------------------------------------------
 

@@ -24,7 +24,7 @@ Only 127.0.0.1 is ever bound. Nothing here imports discord.py except ``patch_cli
 ``DiscordTestServer`` is built in layers, one file each: the world and wire format (discord_model.py:
 FakeGuild, FakeChannel, FakeRole, Discord's errors), its JSON (discord_payloads.py, discord_messages.py),
 the state (discord_state.py), the gateway sessions and dispatch (discord_gateway.py), interactions and their webhooks (discord_interactions.py), the
-REST handlers (discord_rest.py) and the HTTP front door with the scripted failures (discord_http.py). This
+REST handlers (discord_rest.py), direct messages (discord_dms.py) and the HTTP front door with the scripted failures (discord_http.py). This
 file holds the route table, start/stop, the inspection helpers and what tests do as users.
 """
 
@@ -38,6 +38,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.servers.discord_dms import DiscordDMs
 from tests.servers.discord_http import DiscordHTTP, _path_matches
 from tests.servers.discord_model import (
     API_PREFIX,
@@ -50,10 +51,9 @@ from tests.servers.discord_model import (
 # re-exported for bench/discord_load.py
 from tests.servers.discord_model import _emoji_key as _emoji_key
 from tests.servers.discord_model import _emoji_payload as _emoji_payload
-from tests.servers.discord_rest import DiscordRest
 
 
-class DiscordTestServer(DiscordRest, DiscordHTTP):
+class DiscordTestServer(DiscordDMs, DiscordHTTP):
     """A fake Discord for discord.py 2.7 on 127.0.0.1 (see the module docstring)."""
 
     def __init__(
@@ -71,6 +71,7 @@ class DiscordTestServer(DiscordRest, DiscordHTTP):
         r("GET", "/gateway/bot", self._get_gateway_bot)
         r("GET", "/users/@me", self._get_me)
         r("GET", "/users/{user_id}", self._get_user)
+        r("POST", "/users/@me/channels", self._open_dm)
         r("GET", "/applications/@me", self._get_application)
         r("GET", "/oauth2/applications/@me", self._get_application)
         r("GET", "/applications/{app_id}/commands", self._get_commands)

@@ -14,7 +14,7 @@ from ...core.boards import leaderboard, parse_period, player_stats
 from ...core.config import SETTING_HELP
 from ...core.errors import InvalidInputError
 from ...core.periods import Period
-from . import render
+from . import render, study
 from .interaction import here, is_admin, on_error, reply
 
 _ZONES = sorted(zoneinfo.available_timezones())
@@ -151,7 +151,10 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
         channel = await here(svc, interaction)
         who = member or interaction.user
         view = await player_stats(svc.store, svc.bank, channel.community_id, str(who.id), time.time())
-        await reply(interaction, embed=render.stats(view), ephemeral=member is None)
+        embed = render.stats(view)
+        if member is None:  # private: the asker's own study lines (due reviews, readiness, exams)
+            await studying.stats_fields(interaction, embed)
+        await reply(interaction, embed=embed, ephemeral=member is None)
 
     team = app_commands.Group(name="team", description="Teams and their leaderboard")
 
@@ -228,6 +231,7 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
         )
         await reply(interaction, embed=render.board(view))
 
+    studying = study.add_commands(quiz, tree.client, app)  # review, practice, exam, report, remind, analytics
     for group in (quiz, team, competition_group):
         tree.add_command(group)
     tree.add_command(lookup)
