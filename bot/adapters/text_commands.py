@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from ..core.periods import Period
 from ..core.records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from ..core.rounds import Round
 from ..core.service import QuizService
+from ..core.teams import parse_competition_options
 from ..core.views import LeaderboardView, LookupAnswer, LookupHit, StatsView
 
 USAGE = """now [stage] [difficulty]          post a question here now
@@ -21,7 +23,9 @@ lookup WORDS                       look up a stage, service or concept
 leaderboard [all|week|month|competition] [teams] [NAME]
 stats [PLAYER]                     your record, or someone else's
 team create NAME | join NAME | leave | list
-competition start NAME ENDS | end [NAME] | standings [NAME]     (start/end: admins)
+team add TEAM PLAYER | remove PLAYER | bind-group TEAM @GROUP      (admins; groups: Slack)
+competition start NAME ENDS [players|teams] [sum|average|top N] [weekly|monthly] | end [NAME]
+            | standings [NAME] | history         (start/end: admins)
 config [SETTING VALUE]             show or change this channel's settings (admins)
 schedule add 'CRON' ZONE [WINDOW] | list | remove ID | pause ID | resume ID   (admins)"""
 
@@ -234,15 +238,43 @@ class TextCommands:
             return Text(f"You joined {team.name}.")
         if sub == "leave":
             return Text(f"You left {await self.admin.leave_team(who.channel, who.player)}.")
-        raise InvalidInputError(f"usage: {self.prefix}team create NAME | join NAME | leave | list")
+        if sub == "add" and len(args) >= 3:  # admins: team add TEAM PLAYER
+            player = mentioned(args[-1])
+            team_name = await self.admin.move_player(
+                who.channel, player, " ".join(args[1:-1]), admin=who.admin
+            )
+            return Text(f"{args[-1]} now plays for {team_name}.", public=True)
+        if sub == "remove" and len(args) == 2:  # admins: team remove PLAYER
+            left = await self.admin.move_player(who.channel, mentioned(args[1]), None, admin=who.admin)
+            return Text(f"{args[1]} left {left}.", public=True)
+        if sub == "bind-group" and len(args) >= 3:
+            if self.admin.team_source is None:
+                raise InvalidInputError(
+                    "this platform has no user groups; teams here are made with team create"
+                )
+            team = await self.admin.bind_group(
+                who.channel, " ".join(args[1:-1]), group_ref(args[-1]), admin=who.admin
+            )
+            return Text(f"Team {team.name} follows that user group: {team.members} members now.", public=True)
+        raise InvalidInputError(
+            f"usage: {self.prefix}team create NAME | join NAME | leave | list | add TEAM PLAYER | remove PLAYER"
+        )
 
     async def _competition(self, args: list[str], who: Caller) -> Reply:
         sub = args[0].lower() if args else "standings"
         if sub == "start" and len(args) >= 3:
+            words, options = parse_competition_options(args[1:])
+            if len(words) < 2:
+                raise InvalidInputError(
+                    f"usage: {self.prefix}competition start NAME ENDS [teams] [top 3] [weekly]"
+                )
             comp = await self.admin.start_competition(
-                who.channel, " ".join(args[1:-1]), args[-1], admin=who.admin
+                who.channel, " ".join(words[:-1]), words[-1], admin=who.admin, **options
             )
             return Competition(comp)
+        if sub == "history":
+            lines = await self.admin.competition_history(who.channel)
+            return Text("\n".join(lines) if lines else "No competitions yet.")
         if sub == "end":
             comp = await self.admin.end_competition(who.channel, " ".join(args[1:]) or None, admin=who.admin)
             return Text(f"{comp.name} has ended; final standings are posted.")
@@ -254,11 +286,27 @@ class TextCommands:
                 at=self.clock(),
                 competition=" ".join(args[1:]) or None,
                 viewer=who.player,
+                competition_default=True,
             )
             return Board(view)
         raise InvalidInputError(
-            f"usage: {self.prefix}competition start NAME ENDS | end [NAME] | standings [NAME]"
+            f"usage: {self.prefix}competition start NAME ENDS [players|teams] [sum|average|top N] "
+            "[weekly|monthly] | end [NAME] | standings [NAME] | history"
         )
+
+
+def mentioned(text: str) -> str:
+    """A player's platform id from a mention (<@U123>, <@U123|ann>), or the text itself (an id or a name)."""
+    found = re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", text.strip())
+    return found.group(1) if found else text.strip()
+
+
+def group_ref(text: str) -> str:
+    """A user group's id from a mention (<!subteam^S0123|@designers>) or the id itself."""
+    found = re.fullmatch(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>|([A-Z0-9]{2,20})", text.strip())
+    if found is None:
+        raise InvalidInputError(f"{quoted(text)} is not a user group; mention it (@designers) or give its id")
+    return found.group(1) or found.group(2)
 
 
 def nothing_found(answer: LookupAnswer, shown: Callable[[str], str] = str) -> str:

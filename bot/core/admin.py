@@ -171,6 +171,26 @@ class Admin:
             raise NotFoundError("you are not in a team")
         return left
 
+    async def move_player(
+        self, channel: ChannelRecord, who: str, team_name: str | None, *, admin: bool
+    ) -> str:
+        """Put a player (platform id or display name) in a team, or take them out of theirs (None): from now
+        on, their points count for the new team; what they won for the old one stays there."""
+        require_admin(admin)
+        player = await self.store.find_player(channel.community_id, who.strip())
+        if player is None:
+            raise NotFoundError(f"no player {quoted(who)} here yet; they appear with their first answer")
+        if team_name is None:
+            left = await self.store.leave_team(player.id, self.service.clock())
+            if left is None:
+                raise NotFoundError(f"{player.name} is not in a team")
+            return left
+        team = await self.store.find_team(channel.community_id, team_name.strip())
+        if team is None:
+            raise NotFoundError(f"no team called {quoted(team_name)}")
+        await self.store.join_team(player.id, team.id, self.service.clock())
+        return team.name
+
     async def teams(self, channel: ChannelRecord) -> list[TeamRecord]:
         """The community's teams."""
         return await self.store.teams(channel.community_id)

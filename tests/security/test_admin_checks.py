@@ -31,6 +31,8 @@ ADMIN_METHODS = {
     "remove_schedule",
     "pause_schedule",
     "bind_role",
+    "bind_group",
+    "move_player",
     "start_competition",
     "end_competition",
 }
@@ -67,6 +69,7 @@ async def test_each_admin_operation_refuses_a_non_admin_in_the_core(
     channel = await service.channel("g1", "c1")
     sid, _ = await admin.add_schedule(channel, "0 9 * * *", "UTC", None, admin=True)
     await admin.start_competition(channel, "Cup", "7d", admin=True)
+    await store.player(channel.community_id, "u1", "Ann")
     before = await _snapshot(store)
     calls = {
         "set_config": lambda ok: admin.set_config(channel, "answer_window", "2m", admin=ok),
@@ -74,6 +77,8 @@ async def test_each_admin_operation_refuses_a_non_admin_in_the_core(
         "remove_schedule": lambda ok: admin.remove_schedule(channel, sid, admin=ok),
         "pause_schedule": lambda ok: admin.pause_schedule(channel, sid, True, admin=ok),
         "bind_role": lambda ok: admin.bind_role(channel, "Reds", "2100", admin=ok),
+        "bind_group": lambda ok: admin.bind_group(channel, "Blues", "S0B", admin=ok),
+        "move_player": lambda ok: admin.move_player(channel, "u1", "Reds", admin=ok),
         "start_competition": lambda ok: admin.start_competition(channel, "Cup Two", "7d", admin=ok),
         "end_competition": lambda ok: admin.end_competition(channel, "Cup", admin=ok),
     }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from ...core.bank_schema import LETTERS
 from ...core.config import ChannelConfig, format_duration
 from ...core.records import ScheduleRecord, TeamRecord
+from ...core.teams import competition_terms
 from ...core.views import LeaderboardView, LookupAnswer, LookupHit, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
 
@@ -80,10 +81,13 @@ def board(view: LeaderboardView) -> str:
     if not view.rows:
         lines.append("  (no scores yet)")
     for s in view.rows:
-        lines.append(f"  {s.rank:>3}. {s.name:<24} {s.points:>6} pts  {s.correct}/{s.answered} right")
+        detail = f"  ({s.detail})" if s.detail else ""
+        lines.append(f"  {s.rank:>3}. {s.name:<24} {s.points:>6} pts  {s.correct}/{s.answered} right{detail}")
     if view.me is not None:
         s = view.me
         lines.append(f"  ...\n  {s.rank:>3}. {s.name:<24} {s.points:>6} pts  {s.correct}/{s.answered} right")
+    if view.note:
+        lines.append(view.note)
     return "\n".join(lines)
 
 
@@ -193,5 +197,5 @@ def reply(result: tc.Reply, names: dict[str, str]) -> str:
             return teams(rows)
         case tc.Competition(record=comp):
             end = datetime.fromtimestamp(comp.ends_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-            return f"Competition {comp.name} started; it ends {end}."
+            return f"Competition {comp.name} started ({competition_terms(comp)}); it ends {end}."
     return ""
