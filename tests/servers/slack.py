@@ -30,7 +30,7 @@ Extras beyond the core interface: `channels=` and `api_app_id=` constructor argu
 message_ts=)`, `wait_for(predicate)`, `request_refresh()` (Slack's "disconnect" message), `envelopes`
 (everything sent over the socket), `response_urls` (what each response_url was issued for),
 chat.delete, conversations.history (newest first, with `metadata` only given include_all_metadata),
-conversations.replies (a thread, parent first),
+conversations.replies (a thread, parent first), conversations.open (a DM with one user: slack_dms.py, `dms`),
 `fail_after_next` (the call takes effect, then the reply is an error: a retry would post twice) and
 `drop_next` (no reply at all: the connection closes, before or after the call takes effect). Close the Socket Mode handler before `stop()`, or the client keeps reconnecting.
 
@@ -54,6 +54,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.servers.slack_dms import SlackDMs
 from tests.servers.slack_http import SlackHTTP
 
 # re-exported: tests import DEFAULT_USERS from here
@@ -62,12 +63,11 @@ from tests.servers.slack_state import DEFAULT_USERS as DEFAULT_USERS
 from tests.servers.slack_state import TS_BASE as TS_BASE
 from tests.servers.slack_state import UNFULL_REACTION_USERS as UNFULL_REACTION_USERS
 from tests.servers.slack_state import SlackApiFailure
-from tests.servers.slack_web_api import SlackWebApi
 
 __all__ = ["SlackApiFailure", "SlackTestServer"]
 
 
-class SlackTestServer(SlackWebApi, SlackHTTP):
+class SlackTestServer(SlackDMs, SlackHTTP):
     """Fake Slack Web API + Socket Mode + response_url endpoint on 127.0.0.1 (free port)."""
 
     # Web API method -> the name of its handler (slack_web_api.py)
@@ -85,6 +85,7 @@ class SlackTestServer(SlackWebApi, SlackHTTP):
         "conversations.info": "_conversations_info",
         "conversations.history": "_conversations_history",
         "conversations.replies": "_conversations_replies",
+        "conversations.open": "_conversations_open",
     }
 
     # -- lifecycle -------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .. import startup
 from ..text_commands import Caller, TextCommands, split
 from . import render
 from .chat import SlackChat, message_ref
+from .study import SlackStudy
 from .users import Users
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ class SlackBot:
         self.port: int | None = None
         self._stop = asyncio.Event()
         self._listen()
+        # review, practice, exam, report, remind, analytics; the study lines of stats
+        self.study = SlackStudy(self)
 
     # -- listeners -------------------------------------------------------------------------------
 
@@ -212,6 +215,8 @@ class SlackBot:
             person = await self.users.get(user_id)
             caller = Caller(channel, user_id, person.name, await self.users.is_admin(user_id))
             words = prefix + split_text(str(command.get("text") or ""))
+            if await self.study.handle(words, caller, respond):
+                return
             reply = await self.commands.run(words, caller)
         except QuizError as exc:
             said = NOT_ADMIN if isinstance(exc, PermissionDeniedError) else str(exc)
@@ -232,6 +237,7 @@ class SlackBot:
         async with assemble(self.settings, self.chat, "slack") as app:
             self.app = app
             self.commands = TextCommands(app.service, app.admin, app.service.clock, prefix="/quiz ")
+            app.study_worker.send_reminder = self.study.remind
             try:
                 self.chat.bot_user_id = await self._first_contact(self._check_tokens())
             except _Stopped:
