@@ -41,6 +41,7 @@ SCOPES = {
     "users_info": "users:read",
     "conversations_history": "channels:history",
     "conversations_replies": "channels:history",
+    "conversations_open": "im:write",  # the opt-in study reminder, by DM
 }
 
 

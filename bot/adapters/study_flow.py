@@ -169,7 +169,7 @@ def report_lines(r: ExamReport, m: Markup, practice: str) -> list[str]:
 
 def summary_lines(s: StudySummary, m: Markup, practice: str) -> list[str]:
     """The study lines of stats: reviews due, readiness by stage, the stage to practise, latest exams."""
-    lines = [f"{m.bold('Study')}: reviews due {s.due_now} now, {s.due_week} within 7 days"]
+    lines = [f"Reviews due: {s.due_now} now, {s.due_week} within 7 days"]
     met = [r for r in s.readiness if r.met]
     if met:
         ready = ", ".join(f"{r.name} {r.percent}% ({r.met}/{r.total})" for r in met)
@@ -211,9 +211,9 @@ def remind_text(on: bool, command: str) -> str:
 
 def reminder_message(due: int, where: str, command: str) -> str:
     """The reminder itself."""
-    what = "1 question is" if due == 1 else f"{due} questions are"
+    what, them = ("1 question is", "it") if due == 1 else (f"{due} questions are", "them")
     return (
-        f"{what} due for review{where}: run {command} review to keep them fresh. "
+        f"{what} due for review{where}: run {command} review to keep {them} fresh. "
         f"({command} remind off stops these messages.)"
     )
 

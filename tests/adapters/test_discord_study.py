@@ -90,7 +90,7 @@ async def test_a_practice_session_by_clicks_is_private_to_the_person(
         board = await server.wait_for_response(await server.interact("leaderboard"))
         assert "ann" not in text(board)
         theirs = await server.wait_for_response(await server.interact("stats", user_id=4002, username="bo"))
-        assert "Study: reviews due 0 now" in text(theirs).replace("*", "")
+        assert "Study: Reviews due: 0 now" in text(theirs)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)  # no channel answer made
         assert conn.execute("SELECT count(*) FROM study_answers").fetchone() == (2,)
@@ -124,7 +124,7 @@ async def test_an_exam_survives_a_restart_without_losing_or_doubling_an_answer(
         stats = await server.wait_for_response(await server.interact("stats"))
         assert stats[0]["data"]["flags"] & EPHEMERAL
         lines = text(stats).replace("*", "")
-        assert "Study: reviews due" in lines and "Mock exam " in lines and ": 2/3 (67%)" in lines
+        assert "Study: Reviews due:" in lines and "Mock exam " in lines and ": 2/3 (67%)" in lines
         assert server.channel_messages(QUIZ_CHANNEL) == []
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT session_id, idx FROM study_answers ORDER BY idx").fetchall()

@@ -95,7 +95,7 @@ async def test_a_practice_by_clicks_stays_in_ephemeral_messages(
         board = await said(slack, slash(slack, "leaderboard"))
         assert "ann" not in shown(board)
         mine = await said(slack, slash(slack, "stats"))
-        assert private_to(slack, mine, "U1") and "*Study*: reviews due" in shown(mine)
+        assert private_to(slack, mine, "U1") and "*Study*\nReviews due: 0 now" in shown(mine)
         assert "Exploratory data analysis (EDA) " in shown(mine)  # readiness of the stage practised
         other = await said(slack, slash(slack, "stats U1", user="U2"))  # someone else's: no study lines
         assert "Study" not in shown(other) and private_to(slack, other, "U2")

@@ -145,7 +145,7 @@ class SlackStudy:
         text, out, _ = render.reply(reply, {})
         summary = await app.study.summary(await self._player(who.channel.community_id, who.player, who.name))
         lines = flow.summary_lines(summary, MARKUP, "/quiz practice")
-        out = [*(out or []), render._section("\n".join(lines))]
+        out = [*(out or []), render._section("\n".join([MARKUP.bold("Study"), *lines]))]
         await respond(text=text, blocks=out, response_type="ephemeral")  # the asker's own: always private
 
     async def clicked(self, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
