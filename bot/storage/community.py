@@ -209,7 +209,7 @@ class CommunityRepo:
         )
         try:
             async with self.db.transaction() as conn:
-                return await _insert_competition(conn, record, _INSERT_COMPETITION)
+                return await _insert_competition(conn, record, next_season=False)
         except sqlite3.IntegrityError:
             raise ConflictError(f"a competition called '{name}' already exists") from None
 
@@ -253,11 +253,14 @@ class CommunityRepo:
             if cur.rowcount != 1:
                 return False
             if next_season is not None:
-                await _insert_competition(conn, next_season, _NEXT_SEASON)
+                await _insert_competition(conn, next_season, next_season=True)
             return True
 
 
-async def _insert_competition(conn: aiosqlite.Connection, c: CompetitionRecord, sql: str) -> int:
+async def _insert_competition(conn: aiosqlite.Connection, c: CompetitionRecord, *, next_season: bool) -> int:
+    sql = _INSERT_COMPETITION
+    if next_season:
+        sql = _NEXT_SEASON
     values = (
         c.community_id,
         c.channel_id,
