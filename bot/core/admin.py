@@ -325,7 +325,11 @@ class Admin:
     async def bind_group(
         self, channel: ChannelRecord, name: str, group_ref: str, *, admin: bool
     ) -> TeamRecord:
-        """Make a platform user group a team, and take its members in now."""
+        """Make a platform user group a team, and take its members in now; a group the platform cannot list
+        (unknown, or a missing permission) is refused before anything is bound."""
+        require_admin(admin)
+        if self.team_source is not None:
+            await self.team_source.group_members(channel.community, group_ref)  # raises QuizError saying why
         team = await self.bind_role(channel, name, group_ref, admin=admin)
         await self.refresh_platform_teams(channel.community_id, channel.community)
         return (await self.store.find_team(channel.community_id, team.name)) or team
@@ -339,7 +343,11 @@ class Admin:
         for team in await self.store.teams(community_id):
             if not team.role_ref:
                 continue
-            members = await self.team_source.group_members(community, team.role_ref)
+            try:
+                members = await self.team_source.group_members(community, team.role_ref)
+            except QuizError as exc:  # one group gone or unreadable: the others are still refreshed
+                log.warning("team %s keeps its members: %s", team.name, exc)
+                continue
             if members is None:
                 continue
             wanted = dict(members)

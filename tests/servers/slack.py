@@ -30,7 +30,9 @@ Extras beyond the core interface: `channels=` and `api_app_id=` constructor argu
 message_ts=)`, `wait_for(predicate)`, `request_refresh()` (Slack's "disconnect" message), `envelopes`
 (everything sent over the socket), `response_urls` (what each response_url was issued for),
 chat.delete, conversations.history (newest first, with `metadata` only given include_all_metadata),
-conversations.replies (a thread, parent first), conversations.open (a DM with one user: slack_dms.py, `dms`),
+conversations.replies (a thread, parent first), usergroups.users.list (`usergroups`: id -> member ids;
+a scope in `missing_scopes` makes it missing_scope, as for an app installed before the scope was added),
+conversations.open (a DM with one user: slack_dms.py, `dms`),
 `fail_after_next` (the call takes effect, then the reply is an error: a retry would post twice) and
 `drop_next` (no reply at all: the connection closes, before or after the call takes effect). Close the Socket Mode handler before `stop()`, or the client keeps reconnecting.
 
@@ -86,6 +88,7 @@ class SlackTestServer(SlackDMs, SlackHTTP):
         "conversations.history": "_conversations_history",
         "conversations.replies": "_conversations_replies",
         "conversations.open": "_conversations_open",
+        "usergroups.users.list": "_usergroups_users_list",
     }
 
     # -- lifecycle -------------------------------------------------------------------------------

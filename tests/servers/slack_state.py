@@ -74,6 +74,9 @@ class SlackState:
             cid: dict(c) for cid, c in (DEFAULT_CHANNELS if channels is None else channels).items()
         }
         self.echo_own_reactions = True
+        # user groups (usergroups.users.list): id -> member ids; scopes the app was installed without
+        self.usergroups: dict[str, list[str]] = {}
+        self.missing_scopes: set[str] = set()
 
         # state the tests inspect
         self.messages: dict[str, list[dict[str, Any]]] = {}

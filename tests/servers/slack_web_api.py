@@ -1,5 +1,5 @@
-"""The fake Slack's Web API methods: auth.test, apps.connections.open, chat.*, reactions.*, users.info
-and conversations.* (info, history, replies), each taking the call's arguments and token and returning
+"""The fake Slack's Web API methods: auth.test, apps.connections.open, chat.*, reactions.*, users.info,
+usergroups.users.list and conversations.* (info, history, replies), each taking the call's arguments and token and returning
 the reply's fields, or raising ``SlackApiFailure`` for {"ok": false}.
 
 A layer of ``SlackTestServer`` (tests/servers/slack.py), whose ``__init__`` holds the method table;
@@ -235,3 +235,13 @@ class SlackWebApi(SlackSocketMode):
                 "context_team_id": self.team_id,
             }
         }
+
+    def _usergroups_users_list(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if "usergroups:read" in self.missing_scopes:
+            raise SlackApiFailure("missing_scope", needed="usergroups:read", provided="chat:write,commands")
+        group = str(args.get("usergroup") or "")
+        if not group:
+            raise SlackApiFailure("invalid_arguments")
+        if group not in self.usergroups:
+            raise SlackApiFailure("no_such_subteam")
+        return {"users": list(self.usergroups[group])}

@@ -28,6 +28,7 @@ from .. import startup
 from ..text_commands import Caller, TextCommands, split
 from . import render
 from .chat import SlackChat, message_ref
+from .groups import SlackGroups
 from .study import SlackStudy
 from .users import Users
 
@@ -94,6 +95,7 @@ class SlackBot:
         )
         self.users = Users(self.client, settings.slack_admins)
         self.chat = SlackChat(self.client, self.users)
+        self.groups = SlackGroups(self.client, self.users)  # user groups as teams (bind-group)
         secret = settings.slack_signing_secret
         self.bolt = AsyncApp(
             client=self.client,
@@ -238,15 +240,21 @@ class SlackBot:
             self.app = app
             self.commands = TextCommands(app.service, app.admin, app.service.clock, prefix="/quiz ")
             app.study_worker.send_reminder = self.study.remind
+            app.admin.team_source = self.groups
             try:
                 self.chat.bot_user_id = await self._first_contact(self._check_tokens())
             except _Stopped:
                 return
             await app.start()
-            if self.socket_mode:
-                await self._serve_socket()
-            else:
-                await self._serve_http()
+            refresh = asyncio.ensure_future(self.groups.refresh_daily(app.admin))
+            try:
+                if self.socket_mode:
+                    await self._serve_socket()
+                else:
+                    await self._serve_http()
+            finally:
+                refresh.cancel()
+                await asyncio.gather(refresh, return_exceptions=True)
 
     async def _first_contact(self, step: Awaitable[T]) -> T:
         """A step of the start-up, bounded in time; an unreachable Slack is one line naming the URL."""
