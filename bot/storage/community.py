@@ -25,12 +25,12 @@ SELECT id, community_id, channel_id, name, starts_at, ends_at, finished_at, kind
 WHERE finished_at IS NULL AND ends_at <= ?
 AND (? IS NULL OR community_id IN (SELECT id FROM communities WHERE platform = ?)) ORDER BY ends_at
 """
-_INSERT_COMPETITION = """
-INSERT INTO competitions (community_id, channel_id, name, starts_at, ends_at, kind, rule, top_n, repeats, series,
-    season) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+_INTO_COMPETITIONS = """ INTO competitions (community_id, channel_id, name, starts_at, ends_at, kind, rule, top_n,
+    repeats, series, season) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+_INSERT_COMPETITION = "INSERT" + _INTO_COMPETITIONS
 # A next season whose name someone took meanwhile is not started twice; the series goes on from the one kept.
-_NEXT_SEASON = _INSERT_COMPETITION.replace("INSERT INTO", "INSERT OR IGNORE INTO")
+_NEXT_SEASON = "INSERT OR IGNORE" + _INTO_COMPETITIONS
 _TEAM = "SELECT t.id, t.name, t.role_ref, t.members FROM teams t "
 
 
