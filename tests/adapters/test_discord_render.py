@@ -73,3 +73,25 @@ def test_reveal_links_the_answer_s_lookup_card_and_its_aws_docs(mini_bank: Bank)
     more = {f.name: f.value for f in embed.fields}["Learn more"]
     assert more == f"`/lookup {entry.name}` · [AWS docs]({entry.docs})"
     assert "Learn more" not in {f.name for f in render.reveal(RevealView(5, q, "EDA", 1000.0, ())).fields}
+
+
+def test_team_board_shows_members_active_members_the_rule_and_best_contributors() -> None:
+    from bot.core.records import CompetitionRecord, TeamTotals
+    from bot.core.teams import TeamRule, team_standings
+
+    rows = team_standings(
+        [TeamTotals("1", "Red", 2, 334, 10, 12, 2, 334), TeamTotals("2", "*Blue*", 3, 280, 10, 18, 3, 250)],
+        TeamRule("top", 2),
+    )
+    note = "Rule: points of the top 2 members. Best for Red: eve 210, @everyone 124."
+    embed = render.board(LeaderboardView("Teams: Friday Cup (final)", tuple(rows), note=note))
+    lines = (embed.description or "").splitlines()
+    assert lines[0] == "**1.** Red: 334 pts (10/12 right) · 2 members, 2 active"
+    assert lines[1] == "**2.** \\*Blue\\*: 250 pts (10/18 right) · 3 members, 3 active"
+    assert lines[-1] == "*Rule: points of the top 2 members. Best for Red: eve 210, @\u200beveryone 124.*"
+    plain = render.board(LeaderboardView("Week", (Standing(1, "u1", "ann", 5, 1, 1),)))
+    assert plain.description == "**1.** ann: 5 pts (1/1 right)"  # a players' board: no detail, no note
+    comp = CompetitionRecord(1, 1, 1, "Cup", 0.0, 1_790_000_000.0, None, "teams", "top", 3, "weekly", "Cup")
+    assert "**Cup** (teams, points of the top 3 members; repeats weekly, season 1) runs until" in (
+        render.competition(comp)
+    )

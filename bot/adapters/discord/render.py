@@ -8,7 +8,9 @@ import discord
 
 from ...core.bank_schema import LETTERS, Difficulty
 from ...core.config import ChannelConfig, format_duration
+from ...core.ranking import Standing
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
+from ...core.teams import competition_terms
 from ...core.views import LeaderboardView, LookupAnswer, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
 
@@ -97,15 +99,19 @@ def reveal(view: RevealView) -> discord.Embed:
     return embed
 
 
+def _standing(s: Standing) -> str:
+    detail = f" · {s.detail}" if s.detail else ""  # teams: members and active members
+    return f"**{s.rank}.** {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right){detail}"
+
+
 def board(view: LeaderboardView) -> discord.Embed:
-    """A leaderboard."""
-    lines = [
-        f"**{s.rank}.** {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)" for s in view.rows
-    ] or ["No scores yet."]
+    """A leaderboard; a team board ends with its rule (and, final, the winning team's best contributors)."""
+    lines = [_standing(s) for s in view.rows] or ["No scores yet."]
     if view.me is not None:
-        s = view.me
-        lines += ["…", f"**{s.rank}.** {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)"]
-    return discord.Embed(title=safe(view.title), description=_cut("\n".join(lines), _DESC), colour=0x9B59B6)
+        lines += ["…", _standing(view.me)]
+    note = f"\n\n*{safe(view.note)}*" if view.note else ""
+    text = _cut("\n".join(lines), _DESC - len(note)) + note
+    return discord.Embed(title=safe(view.title), description=text, colour=0x9B59B6)
 
 
 def stats(view: StatsView) -> discord.Embed:
@@ -213,6 +219,9 @@ def teams(rows: list[TeamRecord]) -> str:
 
 
 def competition(comp: CompetitionRecord) -> str:
-    """A competition's dates."""
+    """A competition's terms (who competes, the rule, the repeat) and its end."""
     end = datetime.fromtimestamp(comp.ends_at, UTC)
-    return f"**{safe(comp.name)}** runs until <t:{int(comp.ends_at)}:f> ({end:%Y-%m-%d %H:%M} UTC)."
+    return (
+        f"**{safe(comp.name)}** ({competition_terms(comp)}) runs until <t:{int(comp.ends_at)}:f> "
+        f"({end:%Y-%m-%d %H:%M} UTC)."
+    )

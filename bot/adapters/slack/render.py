@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.config import ChannelConfig, format_duration
+from ...core.ranking import Standing
 from ...core.records import CompetitionRecord, ScheduleRecord, TeamRecord
+from ...core.teams import competition_terms
 from ...core.views import LeaderboardView, LookupAnswer, LookupHit, QuestionView, RevealView, StatsView
 from .. import text_commands as tc
 
@@ -90,15 +92,20 @@ def reveal(view: RevealView) -> tuple[str, Blocks]:
     return f"Answer to #{view.round_id}: {safe(q.options[right].text)}", blocks
 
 
+def _standing(s: Standing) -> str:
+    detail = f" · {safe(s.detail)}" if s.detail else ""  # teams: members and active members
+    return f"*{s.rank}.* {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right){detail}"
+
+
 def board(view: LeaderboardView) -> tuple[str, Blocks]:
-    """A leaderboard."""
-    lines = [
-        f"*{s.rank}.* {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)" for s in view.rows
-    ]
+    """A leaderboard; a team board ends with its rule (and, final, the winning team's best contributors)."""
+    lines = [_standing(s) for s in view.rows]
     if view.me is not None:
-        s = view.me
-        lines += ["…", f"*{s.rank}.* {safe(s.name)}: {s.points} pts ({s.correct}/{s.answered} right)"]
-    return safe(view.title), [_section(f"*{safe(view.title)}*\n" + ("\n".join(lines) or "No scores yet."))]
+        lines += ["…", _standing(view.me)]
+    blocks: Blocks = [_section(f"*{safe(view.title)}*\n" + ("\n".join(lines) or "No scores yet."))]
+    if view.note:
+        blocks.append(_context(safe(view.note)))
+    return safe(view.title), blocks
 
 
 def stats(view: StatsView) -> tuple[str, Blocks]:
@@ -205,8 +212,8 @@ def teams(rows: list[TeamRecord]) -> str:
 
 
 def competition(comp: CompetitionRecord) -> str:
-    """A competition's end."""
-    return f"*{safe(comp.name)}* runs until <!date^{int(comp.ends_at)}^{{date_short}} {{time}}|{int(comp.ends_at)}>."
+    """A competition's terms (who competes, the rule, the repeat) and its end."""
+    return f"*{safe(comp.name)}* ({competition_terms(comp)}) runs until <!date^{int(comp.ends_at)}^{{date_short}} {{time}}|{int(comp.ends_at)}>."
 
 
 def reply(result: tc.Reply, names: dict[str, str]) -> tuple[str, Blocks | None, bool]:
