@@ -180,7 +180,12 @@ class TextCommands:
     async def _stats(self, args: list[str], who: Caller) -> Reply:
         target = " ".join(args) or who.player
         view = await player_stats(
-            self.service.store, self.service.bank, who.channel.community_id, target, self.clock()
+            self.service.store,
+            self.service.bank,
+            who.channel.community_id,
+            target,
+            self.clock(),
+            private=target == who.player,  # someone else's record holds no private study answers
         )
         return Stats(view)
 

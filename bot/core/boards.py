@@ -113,16 +113,19 @@ async def team_board(
     return LeaderboardView(title, tuple(rows), note=note)
 
 
-async def player_stats(store: Store, bank: Bank, community_id: int, who: str, at: float) -> StatsView:
+async def player_stats(
+    store: Store, bank: Bank, community_id: int, who: str, at: float, *, private: bool = True
+) -> StatsView:
     """A player's points, rank, streaks and accuracy by stage and service.
 
     Points, rank and streaks are the channels' (private study never reaches a leaderboard); accuracy counts
-    private answers (review, practice, exams) too, as the questions now are in the bank."""
+    private answers (review, practice, exams) too, as the questions now are in the bank, unless `private` is
+    False: what someone else sees, or a reply in a channel, holds channel answers only."""
     player = await store.find_player(community_id, who)
     if player is None:
         raise NotFoundError(f"no answers from '{who}' here yet")
     facts = await store.answer_facts(player.id)
-    for qid, correct in await store.private_answers(player.id):
+    for qid, correct in await store.private_answers(player.id) if private else []:
         q = bank.questions.get(qid)
         if q is not None:
             facts.append(AnswerFact(q.stage, q.services, correct, q.answer_ref))

@@ -86,11 +86,28 @@ async def test_a_practice_session_by_clicks_is_private_to_the_person(
         assert again["data"]["flags"] & EPHEMERAL and "already answered" in text([again])
         (last,) = await answer_all(server, mid, first["data"], right=True)
         assert "Right." in last and "Practice done" in last and server.interaction_message  # no buttons left
-        assert server.channel_messages(QUIZ_CHANNEL) == []  # nothing in the channel, ever
+        assert server.channel_messages(QUIZ_CHANNEL) == []  # nothing in the channel from the session
         board = await server.wait_for_response(await server.interact("leaderboard"))
         assert "ann" not in text(board)
         theirs = await server.wait_for_response(await server.interact("stats", user_id=4002, username="bo"))
         assert "Study: Reviews due: 0 now" in text(theirs)
+        mine = await server.wait_for_response(await server.interact("stats"))
+        assert "Exploratory data analysis (EDA): 1/2" in text(mine)  # her own, private: practice counts
+        ann = {"id": "4001", "username": "ann", "global_name": "ann", "discriminator": "0", "avatar": None}
+        iid = await server.interact(
+            "stats",
+            [{"type": 6, "name": "member", "value": "4001"}],
+            user_id=4002,
+            username="bo",
+            resolved={"users": {"4001": ann}},
+        )
+        (public,) = await server.wait_for_response(iid)  # bo asks for ann's: shown in the channel
+        assert not public["data"].get("flags") and "Exploratory" not in text([public])
+        assert "Study" not in text([public])
+        assert [m["embeds"][0]["title"] for m in server.channel_messages(QUIZ_CHANNEL)] == [
+            "Leaderboard: all time",
+            "Stats: ann",
+        ]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)  # no channel answer made
         assert conn.execute("SELECT count(*) FROM study_answers").fetchone() == (2,)

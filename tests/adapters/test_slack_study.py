@@ -99,6 +99,7 @@ async def test_a_practice_by_clicks_stays_in_ephemeral_messages(
         assert "Exploratory data analysis (EDA) " in shown(mine)  # readiness of the stage practised
         other = await said(slack, slash(slack, "stats U1", user="U2"))  # someone else's: no study lines
         assert "Study" not in shown(other) and private_to(slack, other, "U2")
+        assert "Exploratory" not in shown(other)  # nor her private answers' accuracy by stage
         assert slack.messages.get(CHANNEL, []) == [] and slack.ephemerals == []  # nothing posted anywhere
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)

@@ -150,7 +150,9 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
     async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
         channel = await here(svc, interaction)
         who = member or interaction.user
-        view = await player_stats(svc.store, svc.bank, channel.community_id, str(who.id), time.time())
+        view = await player_stats(  # private study answers only in the asker's own, ephemeral, reply
+            svc.store, svc.bank, channel.community_id, str(who.id), time.time(), private=member is None
+        )
         embed = render.stats(view)
         if member is None:  # private: the asker's own study lines (due reviews, readiness, exams)
             await studying.stats_fields(interaction, embed)
