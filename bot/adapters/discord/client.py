@@ -99,6 +99,10 @@ class QuizClient(discord.Client):
                 str(payload.guild_id), str(payload.channel_id), roles, str(payload.user_id), name
             )
 
+    def forget_roles(self, guild_id: int) -> None:
+        """Read each member's roles again at their next answer in a server (its role teams were refreshed)."""
+        self._role_synced = {key for key in self._role_synced if key[0] != guild_id}
+
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         emoji = payload.emoji
         option = render.EMOJI_OPTION.get(emoji.name) if emoji.id is None else None

@@ -1,4 +1,5 @@
-"""Slash commands: /quiz (now, config, schedule), /lookup, /leaderboard, /stats, /team, /competition."""
+"""Slash commands: /quiz (now, config, schedule), /lookup, /leaderboard, /stats, /team; /competition lives in
+competitions.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ...core.boards import leaderboard, parse_period, player_stats
 from ...core.config import SETTING_HELP
 from ...core.errors import InvalidInputError
 from ...core.periods import Period
-from . import render, study
+from . import competitions, render, study
 from .interaction import here, is_admin, on_error, reply
 
 _ZONES = sorted(zoneinfo.available_timezones())
@@ -196,45 +197,9 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
             interaction, f"Role <@&{role.id}> is now team **{render.safe(bound.name)}**.", ephemeral=True
         )
 
-    competition_group = app_commands.Group(name="competition", description="Named scoring periods")
-
-    @competition_group.command(name="start", description="Start a competition now (admins)")
-    @app_commands.describe(name="Its name", ends="A duration (7d, 36h) or a date (2026-12-31)")
-    async def competition_start(
-        interaction: discord.Interaction, name: app_commands.Range[str, 1, 40], ends: str
-    ) -> None:
-        comp = await admin.start_competition(
-            await here(svc, interaction), name, ends, admin=is_admin(interaction)
-        )
-        await reply(interaction, f"Competition started: {render.competition(comp)}")
-
-    @competition_group.command(
-        name="end", description="End a competition now and post the final standings (admins)"
-    )
-    async def competition_end(interaction: discord.Interaction, name: str | None = None) -> None:
-        await interaction.response.defer(ephemeral=True)
-        comp = await admin.end_competition(await here(svc, interaction), name, admin=is_admin(interaction))
-        await reply(
-            interaction,
-            f"**{render.safe(comp.name)}** has ended; final standings are posted.",
-            ephemeral=True,
-        )
-
-    @competition_group.command(name="standings", description="A competition's leaderboard")
-    async def competition_standings(interaction: discord.Interaction, name: str | None = None) -> None:
-        channel = await here(svc, interaction)
-        view = await leaderboard(
-            svc.store,
-            channel.community_id,
-            period=Period.COMPETITION,
-            at=time.time(),
-            competition=name,
-            viewer=str(interaction.user.id),
-        )
-        await reply(interaction, embed=render.board(view))
-
     studying = study.add_commands(quiz, tree.client, app)  # review, practice, exam, report, remind, analytics
-    for group in (quiz, team, competition_group):
+    competition = competitions.group(app)  # start (kind, rule, repeat), end, standings, history
+    for group in (quiz, team, competition):
         tree.add_command(group)
     tree.add_command(lookup)
     tree.add_command(board)

@@ -225,3 +225,10 @@ def competition(comp: CompetitionRecord) -> str:
         f"**{safe(comp.name)}** ({competition_terms(comp)}) runs until <t:{int(comp.ends_at)}:f> "
         f"({end:%Y-%m-%d %H:%M} UTC)."
     )
+
+
+def history(lines: list[str]) -> str:
+    """Competitions, one a line (names escaped), within a message's length."""
+    if not lines:
+        return "No competitions yet. An admin starts one with `/competition start`."
+    return _cut("\n".join(safe(line) for line in lines), 2000)

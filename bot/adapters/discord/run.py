@@ -18,6 +18,7 @@ from .. import startup
 from .chat import DiscordChat
 from .client import QuizClient
 from .commands import build
+from .roles import DiscordRoles
 
 log = logging.getLogger(__name__)
 DEFAULT_API = "https://discord.com/api/v10"
@@ -64,6 +65,7 @@ class DiscordBot:
             self.client.service = app.service
             self.client.on_first_ready = self._first_ready
             self.client.on_roles = self._roles
+            app.admin.team_source = DiscordRoles(self.client, app.store)  # refreshed at competition start
             build(self.client.tree, app)
             try:
                 async with self.client, asyncio.timeout(self.connect_timeout) as first:
