@@ -67,6 +67,10 @@ class LeaderboardView:
     rows: tuple[Standing, ...]
     me: Standing | None = None
     note: str = ""  # teams: the rule in force; final standings: the winning team's best contributors
+    # Places each row (by key) moved up (+) or down (-) since `since`; a key missing is new there. None: this
+    # board does not track movement, and `since` says why (the image cards show it; see bot/core/moves.py).
+    moves: dict[str, int] | None = None
+    since: str = ""
 
 
 @dataclass(frozen=True)

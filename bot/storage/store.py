@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .community import CommunityRepo
 from .db import Database
+from .history import HistoryRepo
 from .rounds import RoundRepo
 from .schedules import ScheduleRepo
 from .scores import ScoreRepo
@@ -13,7 +14,7 @@ from .study import StudyRepo
 from .teams import TeamRepo
 
 
-class SqliteStore(CommunityRepo, TeamRepo, RoundRepo, ScoreRepo, ScheduleRepo, StudyRepo):
+class SqliteStore(CommunityRepo, TeamRepo, RoundRepo, ScoreRepo, ScheduleRepo, StudyRepo, HistoryRepo):
     """Every stored thing quizbot has, behind the core's Store protocol."""
 
     def __init__(self, db: Database) -> None:
