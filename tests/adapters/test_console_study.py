@@ -48,7 +48,7 @@ async def test_a_stopped_exam_resumes_and_reports_at_the_end(
     assert given == 1 and "Mock exam 1/3" in out and "recorded" in out and "clock keeps running" in out
     assert "Right." not in out and "Not quite" not in out  # an exam gives no answers away before its end
     clock.now += 30
-    given, out = await _run(study, player, "b\nc\n", SessionKind.EXAM)
+    given, out = await _run(study, player, "a\na\n", SessionKind.EXAM)  # every question has an A
     assert given == 2 and "Resuming your mock exam at question 2 of 3" in out
     assert "Mock exam: " in out and "By stage:" in out and "in 0:30" in out
     clock.now += 600

@@ -42,9 +42,21 @@ def test_practice_then_stats_review_report_and_analytics(tmp_path: Path) -> None
 def test_an_exam_stopped_halfway_resumes_and_analytics_refuses_a_missing_database(tmp_path: Path) -> None:
     first = quizbot("exam", "--count", "3", "--user", "bo", tmp=tmp_path, stdin="a\n")
     assert first.returncode == 0 and "Mock exam 1/3" in first.stdout and "recorded" in first.stdout
-    second = quizbot("exam", "--user", "bo", tmp=tmp_path, stdin="b\nc\n")
+    second = quizbot("exam", "--user", "bo", tmp=tmp_path, stdin="a\na\n")  # every question has an A
     assert "Resuming your mock exam at question 2 of 3" in second.stdout
     assert "Mock exam: " in second.stdout and "By stage:" in second.stdout
     missing = quizbot("analytics", tmp=tmp_path, env={"QUIZBOT_DB": str(tmp_path / "nope" / "x.sqlite3")})
     assert missing.returncode == 1 and "no database" in missing.stderr
     assert not (tmp_path / "nope").exists()
+
+
+def test_the_consoles_own_stats_show_the_study_lines_and_another_persons_do_not(tmp_path: Path) -> None:
+    first = quizbot("run", "--window", "2s", "--rounds", "1", tmp=tmp_path, stdin="a\nann b\n")
+    assert first.returncode == 0, first.stderr
+    never = ("--cron", "0 0 1 1 *")  # no question this time: only the commands typed
+    done = quizbot("run", *never, tmp=tmp_path, stdin="/stats ann\n/stats\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Reviews due:") == 1 and "Readiness" in done.stdout
+    ann, own = done.stdout.index("\nann: "), done.stdout.index("Reviews due:")
+    mine = done.stdout.index("pts (", ann + 10)  # the next stats header: the terminal user's own
+    assert ann < mine < own  # under the own stats, not under ann's

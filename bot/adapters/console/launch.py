@@ -56,6 +56,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             interactive=sys.stdin.isatty(),
             start=app.start,
             reload=app.reload_bank,
+            study=app.study,
         )
     return 0
 

@@ -12,7 +12,9 @@ from ...core.admin import Admin
 from ...core.errors import QuizError
 from ...core.records import ChannelRecord
 from ...core.service import QuizService
+from ...core.study.service import StudyService
 from ...scheduling import Scheduler
+from ..study_text import summary_text
 from ..text_commands import Caller, Settings, TextCommands, split
 from . import render
 from .answers import option_index, parse_answer, pick_round
@@ -37,8 +39,10 @@ class ConsoleSession:
         chat: ConsoleChat,
         channel: ChannelRecord,
         reload: Callable[[], str] | None = None,
+        study: StudyService | None = None,
     ) -> None:
         self.service = service
+        self.study = study
         self.reload = reload
         self.admin = admin
         self.chat = chat
@@ -93,7 +97,16 @@ class ConsoleSession:
             shown = render.reply(reply, {k: e.name for k, e in self.service.bank.glossary.items()})
             if shown:
                 self.chat.say(shown)
+            if cmd == "stats" and len(words) == 1:  # your own stats: what the study features know of you
+                await self._study_lines()
         return True
+
+    async def _study_lines(self) -> None:
+        if self.study is None:
+            return
+        player = await self.service.store.find_player(self.channel.community_id, self.me.lower())
+        if player is not None:
+            self.chat.say(summary_text(await self.study.summary(player.id), practice="quizbot practice"))
 
 
 async def run_console(
@@ -109,9 +122,10 @@ async def run_console(
     interactive: bool,
     start: Callable[[], Awaitable[object]],
     reload: Callable[[], str] | None = None,
+    study: StudyService | None = None,
 ) -> None:
     """Run until /quit, end of input (after open questions close), or `rounds` reveals."""
-    session = ConsoleSession(service, admin, chat, channel, reload)
+    session = ConsoleSession(service, admin, chat, channel, reload, study)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform/thread
