@@ -6,15 +6,21 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .bank_schema import BankFile, Difficulty, GlossaryEntry, Kind, Question
+from .bank_schema import BankFile, Difficulty, GlossaryEntry, Kind, LookupWords, Question
 
 
 class Bank:
     """An immutable view of the glossary and questions, indexed by id, stage and tag."""
 
-    def __init__(self, glossary: Iterable[GlossaryEntry], questions: Iterable[Question]) -> None:
+    def __init__(
+        self,
+        glossary: Iterable[GlossaryEntry],
+        questions: Iterable[Question],
+        lookup: LookupWords | None = None,
+    ) -> None:
         self.glossary: dict[str, GlossaryEntry] = {e.id: e for e in glossary}
         self.questions: dict[str, Question] = {q.id: q for q in questions}
+        self.lookup = lookup or LookupWords()  # learner words and lifecycle cues for lookup
         self.question_counts: Counter[str] = Counter(
             tag for q in self.questions.values() for tag in set(q.tags)
         )
@@ -67,5 +73,9 @@ class Bank:
 
     def to_json(self) -> dict[str, Any]:
         """The bank as plain JSON-ready data, in the same shape as the YAML files."""
-        data = BankFile(glossary=tuple(self.glossary.values()), questions=tuple(self.questions.values()))
+        data = BankFile(
+            glossary=tuple(self.glossary.values()),
+            questions=tuple(self.questions.values()),
+            lookup=self.lookup if self.lookup != LookupWords() else None,
+        )
         return data.model_dump(mode="json", exclude_none=True)

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from .bank import Bank
-from .bank_schema import BankFile, GlossaryEntry, Kind, Question
+from .bank_schema import BankFile, GlossaryEntry, Kind, LookupWords, Question
 from .errors import BankError
 from .yaml_loader import BankLoader, Refused, load_events
 from .yaml_loader import dotted as _dotted
@@ -32,6 +32,7 @@ class _Source:
     text: str
     glossary: list[tuple[int, GlossaryEntry]] = field(default_factory=list)
     questions: list[tuple[int, Question]] = field(default_factory=list)
+    lookup: LookupWords | None = None
     broken_ids: set[str] = field(default_factory=set)  # ids written on glossary entries that failed
     glossary_trouble: int | None = None  # line of this file's first glossary problem, if any
     _root: yaml.Node | None = None
@@ -149,6 +150,7 @@ def _parse(path: Path, report: _Report) -> _Source | None:
         return source
     source.glossary = list(enumerate(parsed.glossary))
     source.questions = list(enumerate(parsed.questions))
+    source.lookup = parsed.lookup
     return source
 
 
@@ -209,6 +211,7 @@ def _check_references(sources: list[_Source], report: _Report) -> None:
     # First places of ids, as (file, loc): lines are looked up only for problems (composing costs time).
     seen_entries: dict[str, tuple[_Source, Loc]] = {}
     seen_questions: dict[str, tuple[_Source, Loc]] = {}
+    seen_terms: dict[str, tuple[_Source, Loc]] = {}  # a learner word in two groups would be read as both
     kinds: dict[str, Kind] = {}
     broken = {ref for src in sources for ref in src.broken_ids}
 
@@ -254,6 +257,7 @@ def _check_references(sources: list[_Source], report: _Report) -> None:
                 expect(src, ("questions", i, "concepts", j), ref, concept_kinds, "concept")
             if q.answer_ref is not None:
                 expect(src, ("questions", i, "answer_ref"), q.answer_ref, list(Kind), "glossary entry")
+        _check_lookup(src, expect, unique, seen_terms)
     trouble = next((s for s in sources if s.glossary_trouble is not None), None)
     if trouble is not None and checked:
         report.add(
@@ -262,6 +266,18 @@ def _check_references(sources: list[_Source], report: _Report) -> None:
             f"the glossary has errors: references were checked against the {len(kinds)} entries that loaded; "
             "fix it and rerun to check the rest",
         )
+
+
+def _check_lookup(src: _Source, expect: Any, unique: Any, seen_terms: dict[str, tuple[_Source, Loc]]) -> None:
+    """Lookup's learner words: each word or phrase in one group only, cues naming stages."""
+    if src.lookup is None:
+        return
+    for i, group in enumerate(src.lookup.same):
+        for j, term in enumerate(group):
+            unique(seen_terms, src, ("lookup", "same", i, j), " ".join(term.casefold().split()))
+    for i, cue in enumerate(src.lookup.cues):
+        for j, ref in enumerate(cue.stages):
+            expect(src, ("lookup", "cues", i, "stages", j), ref, [Kind.STAGE], "stage")
 
 
 def load_bank(paths: Sequence[Path | str]) -> Bank:
@@ -279,4 +295,8 @@ def load_bank(paths: Sequence[Path | str]) -> Bank:
     questions: list[Question] = [q for s in sources for _, q in s.questions]
     if not questions:
         raise BankError([f"{', '.join(str(p) for p in paths)}: the bank has no questions"])
-    return Bank(glossary, questions)
+    words = [s.lookup for s in sources if s.lookup is not None]
+    lookup = LookupWords(
+        same=tuple(g for w in words for g in w.same), cues=tuple(c for w in words for c in w.cues)
+    )
+    return Bank(glossary, questions, lookup)

@@ -140,8 +140,32 @@ class Question(_Strict):
         return (self.stage, *self.services, *self.concepts)
 
 
+Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+
+
+class Cue(_Strict):
+    """Words that place a need in the lifecycle ("before training"): lookup weighs up these stages' entries."""
+
+    words: tuple[Term, ...] = Field(min_length=1, description="Phrases, each matched as whole words.")
+    stages: tuple[Id, ...] = Field(min_length=1, description="The stages a query with the phrase is about.")
+    strip: bool = Field(
+        default=False,
+        description="Take the phrase out of the query's words ('before training' is not about training).",
+    )
+
+
+class LookupWords(_Strict):
+    """Learners' words for lookup: groups of words and phrases read as one another, and lifecycle cues."""
+
+    same: tuple[Annotated[tuple[Term, ...], Field(min_length=2)], ...] = Field(
+        default=(), description="Each group: words or phrases a learner uses for the same thing."
+    )
+    cues: tuple[Cue, ...] = ()
+
+
 class BankFile(_Strict):
-    """One YAML file of the bank: glossary entries, questions, or both."""
+    """One YAML file of the bank: glossary entries, questions, or both (and lookup's learner words)."""
 
     glossary: tuple[GlossaryEntry, ...] = ()
     questions: tuple[Question, ...] = ()
+    lookup: LookupWords | None = None

@@ -1,8 +1,12 @@
-"""Lookup quality on learners' queries (tests/core/lookup_queries.yaml): top-1 per category, no-card queries."""
+"""Lookup quality on learners' queries: top-1 per category and no-card queries, on lookup_queries.yaml (the
+engine was tuned on its even half), on lookup_queries_dev.yaml (used while building the learner words) and
+on lookup_queries_fresh.yaml (written before that work in other words, never tuned on: its floors are what
+the engine reaches, the 95 % goal a strict xfail where it does not)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -11,8 +15,20 @@ from bot.core.bank_loader import load_bank
 from bot.core.lookup import Lookup
 from tests.conftest import ROOT
 
-QUERIES = yaml.safe_load((Path(__file__).with_name("lookup_queries.yaml")).read_text(encoding="utf-8"))
+
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(Path(__file__).with_name(name).read_text(encoding="utf-8"))
+    return data
+
+
+QUERIES = _load("lookup_queries.yaml")
 EXPECTED = {cat: list(items.items()) for cat, items in QUERIES.items() if cat != "none"}
+DEV = _load("lookup_queries_dev.yaml")
+FRESH = _load("lookup_queries_fresh.yaml")
+FRESH_EXPECTED = {cat: list(items.items()) for cat, items in FRESH.items() if cat != "none"}
+# Top-1 reached on the fresh file at the end (right answers per category; before this work: names 20/20,
+# abbreviations 10/16, typos 22/22, needs 38/70, order 14/16, analogies 7/8).
+FRESH_FLOORS = {"names": 20, "abbreviations": 13, "typos": 22, "needs": 56, "order": 14, "analogies": 7}
 
 
 def halves(items: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -50,10 +66,6 @@ def test_top1_per_category_at_least_95_percent(lookup: Lookup, category: str) ->
     assert rate >= 0.95, misses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="held-out half 83/88 (94 %) against the tuned half's 88/88: needs lag (32/35 against 35/35)",
-)
 def test_held_out_half_does_as_well_as_the_tuned_half(lookup: Lookup) -> None:
     tuned = [i for items in EXPECTED.values() for i in halves(items)[0]]
     held = [i for items in EXPECTED.values() for i in halves(items)[1]]
@@ -66,3 +78,57 @@ def test_held_out_half_does_as_well_as_the_tuned_half(lookup: Lookup) -> None:
 def test_queries_outside_the_bank_get_no_card(lookup: Lookup, query: str) -> None:
     answer = lookup.answer(query)
     assert answer.hits == (), [h.entry.id for h in answer.hits]
+
+
+def test_the_dev_set_stays_where_it_is(lookup: Lookup) -> None:
+    items = [i for cat, v in DEV.items() if cat != "none" for i in v.items()]
+    rate, misses = top1(lookup, items)
+    assert rate >= 0.89, misses
+    assert sum(1 for q in DEV["none"] if not lookup.answer(q).hits) >= 6
+
+
+def test_the_fresh_file_is_large_and_varied() -> None:
+    assert sum(len(v) for v in FRESH_EXPECTED.values()) >= 120 and len(FRESH["none"]) >= 15
+    assert FRESH_EXPECTED.keys() == EXPECTED.keys() == FRESH_FLOORS.keys()
+
+
+@pytest.mark.parametrize("category", sorted(FRESH_FLOORS))
+def test_fresh_top1_per_category_holds_its_floor(lookup: Lookup, category: str) -> None:
+    rate, misses = top1(lookup, FRESH_EXPECTED[category])
+    assert round(rate * len(FRESH_EXPECTED[category])) >= FRESH_FLOORS[category], misses
+
+
+@pytest.mark.parametrize(
+    "category",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=f"fresh {c}: below 95 %"))
+        if FRESH_FLOORS[c] < 0.95 * len(FRESH[c])
+        else c
+        for c in sorted(FRESH_FLOORS)
+    ],
+)
+def test_fresh_top1_per_category_at_least_95_percent(lookup: Lookup, category: str) -> None:
+    rate, misses = top1(lookup, FRESH_EXPECTED[category])
+    assert rate >= 0.95, misses
+
+
+# Fresh no-card queries that still get a card (measured at the end, as at the start: 4 of 19).
+FRESH_NO_CARD_MISSES = {
+    "how do I set up a load balancer",
+    "service control policy in aws organizations",
+    "ecs fargate task definition",
+    "aws step functions state machine",
+}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="gets a card"))
+        if q in FRESH_NO_CARD_MISSES
+        else q
+        for q in FRESH["none"]
+    ],
+)
+def test_fresh_queries_outside_the_bank_get_no_card(lookup: Lookup, query: str) -> None:
+    assert lookup.answer(query).hits == (), [h.entry.id for h in lookup.answer(query).hits]

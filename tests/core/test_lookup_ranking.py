@@ -80,11 +80,11 @@ def test_labeling_people_s_data_shows_ground_truth_and_its_stage_with_the_note_a
 
 
 def test_a_need_that_words_rank_under_its_stage_shows_the_stage_s_service_first(lookup: Lookup) -> None:
-    query = "tag thousands of pictures with a team of workers"
+    query = "keep an eye on prediction quality after launch"
     by_words = lookup.words.match(clean(query))
-    assert by_words["data-labeling"].score > by_words["sagemaker-ground-truth"].score
+    assert by_words["monitoring"].score > by_words["sagemaker-model-monitor"].score
     answer = lookup.answer(query)
-    assert [h.entry.id for h in answer.hits[:2]] == ["sagemaker-ground-truth", "data-labeling"]
+    assert [h.entry.id for h in answer.hits[:2]] == ["sagemaker-model-monitor", "monitoring"]
     assert answer.cards == 2
 
 

@@ -10,7 +10,7 @@ query's weight of words and at least two of its words (a one-word query: all of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..bank import Bank
 from ..bank_schema import GlossaryEntry, Kind
@@ -26,9 +26,13 @@ WORDS_FIT = 0.4  # evidence holding this share of the query's word weight (and M
 MIN_HELD = 2  # one word in common with a several-word query is chance ("photoshop layers")
 NEAR_EQUAL = 0.85  # a second card scoring this share of the first is shown beside it
 SUGGEST = 60.0  # names this close are offered when nothing fits
-SERVICE_OVER_STAGE = 0.7  # a service whose evidence scores this share of its stage's comes first
+SERVICE_OVER_STAGE = 0.75  # a service whose evidence scores this share of its stage's comes first
+SERVICE_COVERS = 0.8  # ... and explains this share of the words the stage explains
 SERVICE_DEPTH = 4  # how far down the ranking such a service is looked for
 NAME_NOISE = 70.0  # in a description, names matched less than this are chance resemblances
+CUE = 1.5  # a lifecycle cue ("before training") multiplies the word score of its stages' entries by this
+KNOWN_FIT = 0.7  # nothing-fits rule: the share of the known words' weight a clear leader must hold
+LEAD = 1.5  # ... and how far its word score must lead the next entry's
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,20 @@ class _Ranked:
     fused: float
     name: float
     words: WordMatch | None
+    clear: bool = False  # the words the bank knows point clearly at this entry (see Lookup._clear)
 
     @property
     def fits(self) -> bool:
-        if self.name >= NAME_FITS:
+        if self.name >= NAME_FITS or self.clear:
             return True
         if self.words is None:
             return False
-        return self.words.coverage >= WORDS_FIT and (
-            self.words.held >= MIN_HELD or self.words.coverage >= 0.99
-        )
+        if self.words.coverage >= 0.99:
+            return True
+        # With a word the bank does not know in the query, words read through an equivalent are a guess:
+        # two of the words must be held as typed ("kafka consumer groups" is not customer segments).
+        held = self.words.typed if self.words.unknown else self.words.held
+        return self.words.coverage >= WORDS_FIT and held >= MIN_HELD
 
     @property
     def confidence(self) -> float:
@@ -67,7 +75,7 @@ class Lookup:
     def words(self) -> WordIndex:
         """The BM25 index, built on first use."""
         if self._words is None:
-            self._words = WordIndex(documents(self.bank))
+            self._words = WordIndex(documents(self.bank), learner=self.bank.lookup)
         return self._words
 
     # -- ranking ----------------------------------------------------------------------------------
@@ -76,33 +84,68 @@ class Lookup:
         names = self._names.scores(cleaned)
         if max(names.values(), default=0.0) < NAME_QUERY:  # a description: only names it nearly spells
             names = {e: v for e, v in names.items() if v >= NAME_NOISE}
-        words = self.words.match(cleaned)
+        text, stages = self.words.learner.cue(cleaned)
+        words = self.words.match(text)
+        if stages:  # "before training", "in production": weigh up the entries of those stages
+            words = {
+                e: replace(m, score=m.score * CUE) if self._in(e, stages) else m for e, m in words.items()
+            }
         by_name = sorted(names, key=lambda e: -names[e])
         by_words = sorted(words, key=lambda e: -words[e].score)
+        clear = self._clear(by_words, words)
         w_names, w_words = (3.0, 1.0) if max(names.values(), default=0.0) >= NAME_QUERY else (1.0, 2.0)
         fused: dict[str, float] = {}
         for weight, ranking in ((w_names, by_name), (w_words, by_words)):
             for rank, entry in enumerate(ranking, start=1):
                 fused[entry] = fused.get(entry, 0.0) + weight / (1 + rank)
-        ranked = [_Ranked(e, f, names.get(e, 0.0), words.get(e)) for e, f in fused.items()]
+        ranked = [_Ranked(e, f, names.get(e, 0.0), words.get(e), e == clear) for e, f in fused.items()]
         ranked.sort(key=lambda r: (-r.fused, self.bank.glossary[r.entry].name))
         if w_words > w_names:
             self._service_first(ranked)
         return ranked
 
-    def _serves(self, service: str, stage: str) -> bool:
-        """Whether `service` is a service used in the stage `stage`."""
+    def _in(self, entry_id: str, stages: frozenset[str]) -> bool:
+        """Whether an entry is one of the stages or serves one of them."""
+        entry = self.bank.glossary[entry_id]
+        return entry_id in stages or not stages.isdisjoint(entry.stages)
+
+    @staticmethod
+    def _clear(by_words: list[str], words: dict[str, WordMatch]) -> str | None:
+        """The entry the query's known words point at clearly, though some of its words are unknown: it
+        holds KNOWN_FIT of the known words' weight and two of them, no fewer than the words the bank lacks,
+        and leads the next entry by LEAD."""
+        if not by_words:
+            return None
+        top = words[by_words[0]]
+        runner_up = words[by_words[1]].score if len(by_words) > 1 else 0.0
+        if top.typed >= MIN_HELD and top.known >= KNOWN_FIT and top.unknown <= top.held:
+            return by_words[0] if top.score >= LEAD * runner_up else None
+        return None
+
+    def _serves(self, service: str, other: str) -> bool:
+        """Whether `service` is a service used in the stage `other` or named among `other`'s services."""
         entry = self.bank.glossary[service]
-        return entry.kind is Kind.SERVICE and stage in entry.stages
+        return entry.kind is Kind.SERVICE and (
+            other in entry.stages or service in self.bank.glossary[other].services
+        )
 
     def _service_first(self, ranked: list[_Ranked]) -> None:
-        """A need described in words: a service of the top stage comes first when its evidence is strong
-        (someone describing what they need done wants the tool; the stage's card lists it anyway)."""
+        """A need described in words: a service of the top stage (or of the top concept, metric ...) comes
+        first when its evidence is strong and explains the query's words nearly as well (someone describing
+        what they need done wants the tool; the stage's card lists it anyway)."""
         top = ranked[0] if ranked else None
-        if top is None or top.words is None or self.bank.glossary[top.entry].kind is not Kind.STAGE:
+        if (
+            top is None
+            or top.words is None
+            or self.bank.glossary[top.entry].kind not in (Kind.STAGE, Kind.CONCEPT)
+        ):
             return
         for i, r in enumerate(ranked[1:SERVICE_DEPTH], start=1):
-            strong = r.words is not None and r.words.score >= SERVICE_OVER_STAGE * top.words.score
+            strong = (
+                r.words is not None
+                and r.words.score >= SERVICE_OVER_STAGE * top.words.score
+                and r.words.coverage >= SERVICE_COVERS * top.words.coverage
+            )
             if strong and r.fits and self._serves(r.entry, top.entry):
                 ranked.insert(0, ranked.pop(i))
                 return

@@ -18,7 +18,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from ..bank_schema import LookupWords
 from .evidence import Evidence, Field
+from .learner import LearnerWords, Slot
 
 WEIGHTS: Mapping[Field, float] = {Field.NAMES: 1.0, Field.CARD: 0.6, Field.ANALOGY: 0.6, Field.QUESTIONS: 0.3}
 SPELLING = 80.0  # a word the bank lacks is read as a stem it holds when rapidfuzz's ratio is this high
@@ -32,12 +34,20 @@ class WordMatch:
     score: float
     coverage: float
     held: int = 1  # how many of the query's words the entry's evidence holds
+    known: float = 0.0  # the share of the weight of the query's words the bank knows that it holds
+    unknown: int = 0  # how many of the query's words no entry holds (the same for every entry)
+    typed: int = 1  # how many of the query's words the entry holds as typed (not through an equivalent)
 
 
 class WordIndex:
     """BM25 over each entry's fields; coverage weighs each word by how few entries hold it (its IDF)."""
 
-    def __init__(self, docs: Sequence[Evidence], weights: Mapping[Field, float] | None = None) -> None:
+    def __init__(
+        self,
+        docs: Sequence[Evidence],
+        weights: Mapping[Field, float] | None = None,
+        learner: LookupWords | None = None,
+    ) -> None:
         import bm25s
         import numpy as np
         import Stemmer
@@ -87,16 +97,30 @@ class WordIndex:
         self._holders = {s: np.array(e, dtype=np.intp) for s, e in where.items()}
         rarest = min(holders, key=lambda s: holders[s], default=None)
         self._unknown_weight = self.weight(rarest) if rarest is not None else 1.0
+        # Per word, for every entry at once: its weighted BM25 score, whether the entry holds it, its weight.
+        self._vectors: Any = self._per_word(self._bm25, self._owner, self._field_weight)
+        presence = self._per_word(self._presence, np.arange(len(held)), np.ones(len(held)))
+        self._masks: Any = presence > 0
+        self._weights: Any = presence.max(axis=1)  # a word's IDF over the entries
+        self.learner = LearnerWords(learner or LookupWords(), self.phrase_stems)
+
+    def phrase_stems(self, text: str) -> list[str]:
+        """A text's content words, stemmed as the evidence is (no respelling)."""
+        t = self._tokenizer
+        return [t.stemmer(w) for w in t.splitter(text.lower()) if w not in t.stopwords]
 
     def weight(self, sid: int) -> float:
         """How telling a word is: its IDF over the entries (0 when no entry holds it)."""
         return float(self._presence.get_scores([sid]).max())
 
-    def _stems(self, query: str) -> list[str]:
-        """The query's content words, stemmed; one the bank lacks becomes the bank's closest spelling."""
-        t = self._tokenizer
-        stems = [t.stemmer(w) for w in t.splitter(query.lower()) if w not in t.stopwords]
-        return list(dict.fromkeys(self._respelled(s) for s in stems))
+    def _slots(self, query: str) -> list[Slot]:
+        """The query's content words, stemmed, as slots of the word table; a word outside the table that
+        the bank lacks becomes the bank's closest spelling."""
+        return self.learner.slots(list(dict.fromkeys(self.phrase_stems(query))), self._respelled)
+
+    def _known_phrase(self, phrase: tuple[str, ...]) -> bool:
+        sid = self._tokenizer.stem_to_sid
+        return all(sid.get(s) in self._known for s in phrase)
 
     def _respelled(self, stem: str) -> str:
         """A stem no entry holds, as the closest one some entry holds ("gpus" -> "gpu", "infrence")."""
@@ -112,26 +136,80 @@ class WordIndex:
         return [sid[s] for s in stems if s in sid and sid[s] in self._known]
 
     def unknown(self, query: str) -> list[str]:
-        """The query's content words (stemmed) that no entry's evidence holds."""
-        sid = self._tokenizer.stem_to_sid
-        return [s for s in self._stems(query) if sid.get(s) not in self._known]
+        """The query's content words (stemmed) that no entry's evidence holds, nor an equivalent of them."""
+        return [
+            " ".join(slot.alternatives[0][0])
+            for slot in self._slots(query)
+            if not any(self._known_phrase(p) for p, _ in slot.alternatives)
+        ]
+
+    def _per_word(self, bm25: Any, owner: Any, weight: Any) -> Any:
+        """A word x entry matrix of a BM25 index's scores (its CSC data), each document's score weighted and
+        added to its entry's."""
+        np = self._np
+        scores = bm25.scores
+        data, docs, indptr = scores["data"], scores["indices"], scores["indptr"]
+        words = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        matrix = np.zeros((len(indptr) - 1, len(self.entries)))
+        np.add.at(matrix, (words, owner[docs]), data * weight[docs])
+        return matrix
+
+    def _word(self, sid: int) -> tuple[Any, Any, float]:
+        """A word's weighted score per entry, which entries hold it, and its weight."""
+        return self._vectors[sid], self._masks[sid], float(self._weights[sid])
 
     def match(self, query: str) -> dict[str, WordMatch]:
-        """Entries with any word of the query, with their score and coverage."""
-        stems = self._stems(query)
-        ids = self._ids(stems)
-        if not ids:
-            return {}
+        """Entries with any word of the query (or an equivalent), with their score and coverage.
+
+        Each slot (a word, or a phrase of the word table) scores an entry by its best alternative; its
+        weight is the word typed's (when some entry holds it, else its best equivalent's), and an entry
+        holding an equivalent holds the slot for that equivalent's weight (at most the slot's).
+        """
         np = self._np
-        total = np.zeros(len(self.entries))
-        np.add.at(total, self._owner, self._bm25.get_scores(ids) * self._field_weight)
-        covered = self._presence.get_scores(ids)
-        count = np.zeros(len(self.entries), dtype=np.intp)
-        for s in ids:
-            count[self._holders[s]] += 1
-        # A word no entry holds weighs as much as the most telling word the bank has.
-        whole = sum(self.weight(s) for s in ids) + self._unknown_weight * (len(stems) - len(ids))
+        n = len(self.entries)
+        total, credit = np.zeros(n), np.zeros(n)
+        count, typed = np.zeros(n, dtype=np.intp), np.zeros(n, dtype=np.intp)
+        whole = unknown_weight = 0.0
+        unknown = 0
+        for slot in self._slots(query):
+            best, slot_credit, slot_weight = np.zeros(n), np.zeros(n), 0.0
+            held = np.zeros(n, dtype=bool)
+            typed_known = False
+            for phrase, factor in slot.alternatives:
+                ids = self._ids(list(phrase))
+                if len(ids) < len(phrase):
+                    continue  # a word of the phrase no entry holds
+                words = [self._word(s) for s in ids]
+                scale = factor * slot.size / len(words)  # a phrase counts as the words it stands for
+                vector = scale * sum(w[0] for w in words)
+                mask = np.logical_and.reduce([w[1] for w in words])
+                weight = scale * sum(w[2] for w in words)
+                np.maximum(best, vector, out=best)
+                np.maximum(slot_credit, np.where(mask, weight, 0.0), out=slot_credit)
+                held |= mask
+                if factor == 1.0:
+                    typed += np.where(mask, slot.size, 0)
+                if factor == 1.0 or not typed_known:  # the word typed sets the slot's weight when known
+                    slot_weight = max(slot_weight, weight)
+                    typed_known = typed_known or factor == 1.0
+            if slot_weight == 0.0:  # a word no entry holds weighs as much as the most telling one
+                unknown += slot.size
+                unknown_weight += self._unknown_weight * slot.size
+                continue
+            total += best
+            credit += np.minimum(slot_credit, slot_weight)
+            count += np.where(held, slot.size, 0)
+            whole += slot_weight
+        if whole == 0.0:
+            return {}
         return {
-            self.entries[i]: WordMatch(float(total[i]), float(covered[i] / whole), int(count[i]))
+            self.entries[i]: WordMatch(
+                float(total[i]),
+                float(credit[i] / (whole + unknown_weight)),
+                int(count[i]),
+                float(credit[i] / whole),
+                unknown,
+                int(typed[i]),
+            )
             for i in np.flatnonzero(total > 0)
         }
