@@ -13,10 +13,11 @@ import aiosqlite
 from ..core.results import ScoredAnswer
 
 # Memberships that began or ended after the question was posted: only these players' current team may not be
-# the one they were in then (two small index ranges; a round is open for minutes).
+# the one they were in then (two small index ranges; a round is open for minutes). Marked by team -1, they
+# come back in one statement with _OFF's rows (below), read over every answer of the round.
 _CHANGED = """
-SELECT player_id FROM team_spans WHERE joined_at > ?1
-UNION SELECT player_id FROM team_spans WHERE left_at > ?1
+SELECT player_id, -1, '', '', 0 FROM team_spans WHERE joined_at > ?4
+UNION ALL SELECT player_id, -1, '', '', 0 FROM team_spans WHERE left_at > ?4
 """
 _TEAM_AT = """
 SELECT team_id FROM team_spans
@@ -31,6 +32,7 @@ _OFF = """
 SELECT m.player_id, m.team_id, m.week, m.month, m.answered FROM json_each(?1) j
 JOIN team_members m ON m.player_id = j.value >> 21 WHERE m.week != ?2 OR m.month != ?3
 """
+_CHANGED_OR_OFF = _CHANGED + "UNION ALL" + _OFF
 # The common case in a few statements, whatever the round's size: the members' live rows (one row change per
 # answer, no index moves), each team's totals for every period (one row per team and period), and a running
 # competition's rows per member. Python binds no row of them.
@@ -110,14 +112,18 @@ async def write_team_totals(
     week = next((p for p in periods if p.startswith("week:")), "")
     month = next((p for p in periods if p.startswith("month:")), "")
     others = [p for p in periods if p != "all" and p not in (week, month)]
-    async with conn.execute(_CHANGED, (posted_at,)) as cur:
-        changed = {r[0] for r in await cur.fetchall()}
-    steady = [s for s in scored if s.player_id not in changed]
-    if any(not 0 <= s.points < 1 << 20 for s in steady):
+    if any(not 0 <= s.points < 1 << 20 for s in scored):
         raise ValueError("points of one answer out of range for team totals")
-    rows = json.dumps([s.player_id << 21 | s.points << 1 | s.correct for s in steady])
-    async with conn.execute(_OFF, (rows, week, month)) as cur:
-        current = {r[0]: (r[1], r[2], r[3], r[4]) for r in await cur.fetchall()}
+    # One statement reads who moved since the post and who is off the common case, over every answer; the
+    # common case (nobody in the round moved) then uses the same rows.
+    rows = json.dumps([s.player_id << 21 | s.points << 1 | s.correct for s in scored])
+    async with conn.execute(_CHANGED_OR_OFF, (rows, week, month, posted_at)) as cur:
+        found = await cur.fetchall()
+    changed = {r[0] for r in found if r[1] == -1}
+    current = {r[0]: (r[1], r[2], r[3], r[4]) for r in found if r[0] not in changed}
+    steady = [s for s in scored if s.player_id not in changed]
+    if len(steady) != len(scored):
+        rows = json.dumps([s.player_id << 21 | s.points << 1 | s.correct for s in steady])
     teams = {pid: row[0] for pid, row in current.items()}
     for pid in changed & {s.player_id for s in scored}:  # moved since the post: the team it was posted in
         async with conn.execute(_TEAM_AT, (pid, posted_at)) as cur:
@@ -136,7 +142,8 @@ async def write_team_totals(
             await conn.execute(_LIVE_KEPT, (rows, week, month, period))
         await conn.execute(_LIVE_TEAMS, (rows, week, month, json.dumps(["all", week, month, *others])))
         await conn.execute(_LIVE, (rows, week, month))
-        await conn.executemany(_ACTIVE, new_active)
+        if new_active:
+            await conn.executemany(_ACTIVE, new_active)
     off = [s for s in scored if s.player_id in teams]
     if off:
         await _write_off(conn, off, teams, current, (week, month, others))
