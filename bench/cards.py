@@ -8,6 +8,7 @@ from bench.common import Figure, below
 from bot.cards.board import BoardRow, board_card, season_card
 from bot.cards.draw import measure, render
 from bot.cards.progress import Progress, StageLine, progress_card
+from bot.cards.recap import Missed, Recap, recap_card
 
 
 def _rows() -> list[BoardRow]:
@@ -21,6 +22,18 @@ def _progress() -> Progress:
     return Progress("Ann", 4200, 3, 180, 290, 4, 19, stages, weeks, 5, 12)
 
 
+def _recap() -> Recap:
+    missed = Missed(
+        "A team must explain a credit model's individual decisions to auditors. Which service helps? " * 2,
+        "B) Amazon SageMaker Clarify",
+        "7 of 9 got it wrong · Model evaluation",
+        "Clarify computes SHAP feature attributions for each prediction and bias metrics. " * 4,
+    )
+    return Recap(
+        "Week 2026-W48 recap", "#quiz · Players", tuple(_rows()), ("Ann ▲5 to #2", "Bo ▲3 to #4"), missed
+    )
+
+
 def run(small: bool) -> list[Figure]:
     repeat = 5 if small else 60
     makers = {
@@ -28,8 +41,13 @@ def run(small: bool) -> list[Figure]:
             "Leaderboard: this week", "Players", _rows(), measure, me=BoardRow(40, "Me", 1, 1, 2, me=True)
         ),
         "season": lambda: season_card(
-            "Winter Cup", "ended", _rows(), measure, contributors=["Ann 120", "Bo 90"]
+            "Winter Cup: final standings",
+            "ended",
+            _rows(),
+            measure,
+            footer="Best for Ann's team: Ann 120, Bo 90",
         ),
+        "recap": lambda: recap_card(_recap(), measure),
         "progress": lambda: progress_card(_progress(), measure),
     }
     figures = []

@@ -12,6 +12,7 @@ from .core.admin import Admin
 from .core.bank import Bank
 from .core.bank_loader import load_bank
 from .core.ports import Chat
+from .core.recap import Recaps, RecapStore
 from .core.service import QuizService
 from .core.study.service import StudyService
 from .lease import PlatformLease
@@ -86,6 +87,8 @@ async def assemble(
     admin.timetable = (
         scheduler  # each needs the other: admin edits schedules, the scheduler ends competitions
     )
+    if isinstance(store, RecapStore):  # weekly recaps (bot/core/recap.py) read past ranks that SQLite keeps
+        scheduler.recaps = Recaps(service, store, chat).post_due
     study = StudyService(store, lambda: service.bank)  # read each time: the bank may be reloaded
     worker = StudyWorker(study, platform, store.mark_reminded)
     service.on_revealed = worker.revealed

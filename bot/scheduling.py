@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 GRACE_SECONDS = 600  # a post missed by up to ten minutes (a restart, a busy loop) is still made, once
 FAN_OUT = 16  # posts in flight at once when many channels share a time
+RECAP_EVERY = 600  # seconds between looks for a weekly recap to post (each goes out once)
 
 
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -97,6 +99,7 @@ class Scheduler:
         self.grace = grace
         self._groups: dict[tuple[str, str], list[ScheduleRecord]] = {}
         self._gate = asyncio.Semaphore(FAN_OUT)
+        self.recaps: Callable[[], Awaitable[int]] | None = None  # posts the weekly recaps that are due
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": int(grace), "max_instances": 1},
@@ -120,6 +123,13 @@ class Scheduler:
             id="competitions",
             next_run_time=datetime.now(UTC),
         )
+        if self.recaps is not None:  # at start (a week that ended while down) and every few minutes
+            self._aps.add_job(
+                self.recaps,
+                IntervalTrigger(seconds=RECAP_EVERY),
+                id="recaps",
+                next_run_time=datetime.now(UTC),
+            )
 
     async def refresh(self) -> None:
         """Rebuild one job per distinct (cron, zone) of the active schedules."""

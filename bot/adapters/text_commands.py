@@ -6,15 +6,20 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..core.admin import Admin
 from ..core.boards import leaderboard, parse_period, player_stats
 from ..core.config import ChannelConfig
 from ..core.errors import InvalidInputError, NotFoundError, quoted
+from ..core.moves import board_with_moves
 from ..core.periods import Period
+from ..core.ports import Store
+from ..core.progress import ProgressView, progress
 from ..core.records import ChannelRecord, CompetitionRecord, ScheduleRecord, TeamRecord
 from ..core.rounds import Round
 from ..core.service import QuizService
+from ..core.study.service import StudyService
 from ..core.teams import parse_competition_options
 from ..core.views import LeaderboardView, LookupAnswer, LookupHit, StatsView
 
@@ -64,9 +69,10 @@ class Board:
 
 @dataclass(frozen=True)
 class Stats:
-    """A player's record to show."""
+    """A player's record to show (with what its picture shows, where the platform draws one)."""
 
     view: StatsView
+    progress: ProgressView | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,9 @@ class TextCommands:
         self.admin = admin
         self.clock = clock
         self.prefix = prefix
+        # Set where replies are drawn as pictures: boards then carry movement, stats their progress card.
+        self.history: Store | None = None
+        self.study: StudyService | None = None
 
     async def run(self, words: list[str], who: Caller) -> Reply:
         """Run one command given as words; raise QuizError with what to fix."""
@@ -166,8 +175,7 @@ class TextCommands:
         words = [a for a in args if a.lower() != "teams"]
         period = parse_period(words[0]) if words else Period.ALL
         name = " ".join(words[1:]) or None
-        view = await leaderboard(
-            self.service.store,
+        view = await self._board(
             who.channel.community_id,
             period=period,
             at=self.clock(),
@@ -177,8 +185,25 @@ class TextCommands:
         )
         return Board(view)
 
+    async def _board(self, community_id: int, **options: Any) -> LeaderboardView:
+        """A board; with movement when replies are drawn as pictures."""
+        if self.history is None:
+            return await leaderboard(self.service.store, community_id, **options)
+        return await board_with_moves(self.history, community_id, **options)
+
     async def _stats(self, args: list[str], who: Caller) -> Reply:
         target = " ".join(args) or who.player
+        if self.history is not None:
+            shown = await progress(
+                self.history,
+                self.service.bank,
+                who.channel.community_id,
+                target,
+                self.clock(),
+                private=target == who.player,
+                study=self.study,
+            )
+            return Stats(shown.stats, shown)
         view = await player_stats(
             self.service.store,
             self.service.bank,
@@ -284,8 +309,7 @@ class TextCommands:
             comp = await self.admin.end_competition(who.channel, " ".join(args[1:]) or None, admin=who.admin)
             return Text(f"{comp.name} has ended; final standings are posted.")
         if sub == "standings":
-            view = await leaderboard(
-                self.service.store,
+            view = await self._board(
                 who.channel.community_id,
                 period=Period.COMPETITION,
                 at=self.clock(),

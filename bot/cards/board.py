@@ -17,7 +17,7 @@ class BoardRow:
 
     rank: int
     name: str
-    points: int
+    points: int | float  # a team's average per active member has one decimal
     correct: int
     answered: int
     move: int | None = None  # places up (+) or down (-) since the previous period; None when new or unknown
@@ -37,7 +37,9 @@ def _move(move: int | None) -> str:
     return f"▲{move}" if move > 0 else f"▼{-move}"
 
 
-def _row(card: Card, y: float, row: BoardRow, measure: Measure, theme: Theme) -> None:
+def board_row(
+    card: Card, y: float, row: BoardRow, measure: Measure, theme: Theme, moves: bool = True
+) -> None:
     if row.me:
         card.items.append(Box(14, y - 6, card.width - 14, y + ROW - 10, theme.me, radius=10))
     card.items.append(Text(64, y, f"{row.rank}", 22, _medal(row.rank, theme), bold=True, align="right"))
@@ -48,8 +50,9 @@ def _row(card: Card, y: float, row: BoardRow, measure: Measure, theme: Theme) ->
         card.items.append(Text(84, y + 24, fit(row.detail, 12, False, name_width, measure), 12, theme.muted))
     card.items.append(Text(540, y, f"{row.points:,}", 22, theme.text, bold=True, align="right"))
     card.items.append(Text(640, y + 3, f"{row.correct}/{row.answered}", 18, theme.muted, align="right"))
-    color = theme.up if (row.move or 0) > 0 else theme.down if (row.move or 0) < 0 else theme.muted
-    card.items.append(Text(card.width - 28, y + 3, _move(row.move), 18, color, align="right"))
+    if moves:
+        color = theme.up if (row.move or 0) > 0 else theme.down if (row.move or 0) < 0 else theme.muted
+        card.items.append(Text(card.width - 28, y + 3, _move(row.move), 18, color, align="right"))
 
 
 def board_card(
@@ -59,8 +62,10 @@ def board_card(
     measure: Measure,
     me: BoardRow | None = None,
     theme: Theme = THEME,
+    moves: bool = True,
 ) -> Card:
-    """The top rows (at most ten), and the viewer's own row below a gap when it is not among them."""
+    """The top rows (at most ten), and the viewer's own row below a gap when it is not among them; `moves`
+    False leaves out the Move column (a board that tracks no movement says why in its subtitle)."""
     rows = list(rows)[:10]
     extra = 1 if me is not None and not any(r.me for r in rows) else 0
     height = 104 + 36 + ROW * max(1, len(rows)) + (ROW + 16) * extra + 24
@@ -73,33 +78,35 @@ def board_card(
         (640, "Right", True),
     ):
         card.items.append(Text(x, y, label, 14, theme.muted, align="right" if right else "left"))
-    card.items.append(Text(WIDTH - 28, y, "Move", 14, theme.muted, align="right"))
+    if moves:
+        card.items.append(Text(WIDTH - 28, y, "Move", 14, theme.muted, align="right"))
     y += 36
     if not rows:
         card.items.append(Text(84, y, "No answers yet.", 20, theme.muted))
     for row in rows:
-        _row(card, y, row, measure, theme)
+        board_row(card, y, row, measure, theme, moves)
         y += ROW
     if extra and me is not None:
         card.items.append(Text(84, y - 8, "⋯", 20, theme.muted))
-        _row(card, y + 16, me, measure, theme)
+        board_row(card, y + 16, me, measure, theme, moves)
     return card
 
 
 def season_card(
-    name: str,
-    ended: str,
+    title: str,
+    subtitle: str,
     rows: Sequence[BoardRow],
     measure: Measure,
-    contributors: Sequence[str] = (),
+    footer: str = "",
     theme: Theme = THEME,
 ) -> Card:
-    """A competition's final standings: the winners large, the rest of the top ten below."""
+    """A competition's final standings: the winners large, the rest of the top ten below, and a footer line
+    (the rule, the winning team's best contributors)."""
     rows = list(rows)[:10]
     podium, rest = rows[:3], rows[3:]
-    height = 104 + 150 + ROW * len(rest) + (40 if contributors else 0) + 30
+    height = 104 + 150 + ROW * len(rest) + (40 if footer else 0) + 30
     card = frame(WIDTH, height, theme)
-    y = heading(card, f"{name}: final standings", ended, measure, theme)
+    y = heading(card, title, subtitle, measure, theme)
     slot = (WIDTH - 56) / 3
     for i, row in enumerate(podium):
         x = 28 + i * slot
@@ -116,9 +123,8 @@ def season_card(
         card.items.append(Text(40, y + 50, "Nobody answered in this competition.", 20, theme.muted))
     y += 150
     for row in rest:
-        _row(card, y, row, measure, theme)
+        board_row(card, y, row, measure, theme, moves=False)
         y += ROW
-    if contributors:
-        text = "Best for the winners: " + ", ".join(contributors)
-        card.items.append(Text(28, y + 4, fit(text, 16, False, WIDTH - 56, measure), 16, theme.accent))
+    if footer:
+        card.items.append(Text(28, y + 4, fit(footer, 16, False, WIDTH - 56, measure), 16, theme.accent))
     return card

@@ -124,3 +124,17 @@ def bar(
     if share > 0:
         filled = max(height, width * share)  # a small share still shows as a dot, not nothing
         card.items.append(Box(x, y, x + filled, y + height, theme.bar, radius=int(height // 2)))
+
+
+def wrap(text: str, size: int, bold: bool, width: float, measure: Measure, lines: int) -> list[str]:
+    """`text` in at most `lines` lines of at most `width` each, the last cut with an ellipsis if it goes on."""
+    words = text.split()
+    out: list[str] = []
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and measure(f"{line} {words[0]}", size, bold) <= width:
+            line += " " + words.pop(0)
+        out.append(fit(line, size, bold, width, measure))  # one word wider than the line is cut
+    if words and out:
+        out[-1] = fit(out[-1] + " " + " ".join(words), size, bold, width, measure)
+    return out

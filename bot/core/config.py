@@ -50,6 +50,9 @@ class ChannelConfig:
     difficulties: tuple[str, ...] = ()
     depth: str = "exam"  # exam | deep | all; see README 'Channel settings' for why exam is the default
     scoring: ScoringRules = ScoringRules()
+    recap: str = (
+        "off"  # weekly | off: the week's board, climbers and most missed question (bot/core/recap.py)
+    )
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for storage."""
@@ -69,6 +72,7 @@ class ChannelConfig:
 
 MIN_WINDOW, MAX_WINDOW = 10, 7 * 24 * 3600
 DEPTHS = ("exam", "deep", "all")
+RECAPS = ("weekly", "off")
 _BOOLS = {
     "on": True,
     "true": True,
@@ -86,6 +90,7 @@ SETTING_HELP: dict[str, str] = {
     "stages": "comma-separated stage ids for the pool, or 'all'",
     "difficulties": "comma-separated easy,medium,hard, or 'all'",
     "depth": "exam (exam-level questions), deep (sub-features, APIs, settings) or all",
+    "recap": "weekly or off: each Monday, last week's board, climbers and most missed question",
     "points_easy": "base points for a correct easy answer",
     "points_medium": "base points for a correct medium answer",
     "points_hard": "base points for a correct hard answer",
@@ -159,6 +164,10 @@ def apply_setting(config: ChannelConfig, key: str, value: str, known_stages: set
         if value.lower() not in DEPTHS:
             raise InvalidInputError(f"depth takes {', '.join(DEPTHS)}, not {quoted(value)}")
         return replace(config, depth=value.lower())
+    if key == "recap":
+        if value.lower() not in RECAPS:
+            raise InvalidInputError(f"recap takes weekly or off, not {quoted(value)}")
+        return replace(config, recap=value.lower())
     if key in ("stages", "difficulties"):
         items = (
             ()

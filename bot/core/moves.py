@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast, runtime_checkable
 
 from .boards import leaderboard
 from .periods import Period, period_key
@@ -23,11 +23,14 @@ from .views import LeaderboardView
 WEEK = 7 * 86400
 
 
+@runtime_checkable
 class BoardHistory(Protocol):
     """Where players stood at the end of an earlier period (SQLite: bot/storage/history.py)."""
 
     async def ranks_in(self, community_id: int, period: str, keys: Sequence[str]) -> dict[str, int]: ...
-    async def ranks_before_week(self, community_id: int, week: str, keys: Sequence[str]) -> dict[str, int]: ...
+    async def ranks_before_week(
+        self, community_id: int, week: str, keys: Sequence[str]
+    ) -> dict[str, int]: ...
 
 
 class HistoryStore(Store, BoardHistory, Protocol):
@@ -87,7 +90,7 @@ async def add_moves(
 
 
 async def board_with_moves(
-    store: HistoryStore,
+    store: Store,
     community_id: int,
     *,
     period: Period,
@@ -98,7 +101,8 @@ async def board_with_moves(
     limit: int = 10,
     competition_default: bool = False,
 ) -> LeaderboardView:
-    """`boards.leaderboard` (same arguments), with movement for the image card."""
+    """`boards.leaderboard` (same arguments), with movement for the image card where the store keeps past
+    ranks (SQLite does; another store's board shows none and says so)."""
     view = await leaderboard(
         store,
         community_id,
@@ -110,6 +114,14 @@ async def board_with_moves(
         limit=limit,
         competition_default=competition_default,
     )
+    if not isinstance(store, BoardHistory):
+        return replace(view, moves=None, since="no movement: this database does not keep past ranks yet")
     return await add_moves(
-        store, community_id, view, period=period, at=at, teams=teams, competition=competition is not None
+        cast(HistoryStore, store),
+        community_id,
+        view,
+        period=period,
+        at=at,
+        teams=teams,
+        competition=competition is not None,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .bank_schema import Question
 from .config import ChannelConfig, ScoringRules
@@ -25,6 +25,9 @@ from .results import RoundResult, StoredAnswer
 from .rounds import RoundState
 from .selection import Asked
 from .views import ChannelRef, LeaderboardView, QuestionView, RevealView
+
+if TYPE_CHECKING:
+    from .recap import RecapView  # recap.py needs the service, which needs these ports
 
 BoardRow = tuple[str, str, int, int, int]  # key, name, points, correct, answered
 
@@ -53,6 +56,9 @@ class Chat(Protocol):
 
     async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
         """Post a leaderboard unasked (a competition's final standings)."""
+
+    async def post_recap(self, where: ChannelRef, view: RecapView) -> None:
+        """Post a channel's weekly recap (bot/core/recap.py), picture and text."""
 
 
 class AnswerSink(Protocol):

@@ -67,7 +67,9 @@ class HistoryRepo:
 
     async def ranks_in(self, community_id: int, period: str, keys: Sequence[str]) -> dict[str, int]:
         """Rank in the period bucket of each listed player (platform id) who answered in it."""
-        rows = await self.db.reader.execute_fetchall(_RANKS_IN, (community_id, period, json.dumps(list(keys))))
+        rows = await self.db.reader.execute_fetchall(
+            _RANKS_IN, (community_id, period, json.dumps(list(keys)))
+        )
         return {str(key): int(rank) for key, rank in rows}
 
     async def ranks_before_week(self, community_id: int, week: str, keys: Sequence[str]) -> dict[str, int]:
@@ -77,7 +79,9 @@ class HistoryRepo:
         )
         return {str(key): int(rank) for key, rank in rows}
 
-    async def player_periods(self, community_id: int, player_id: int, periods: Sequence[str]) -> dict[str, int]:
+    async def player_periods(
+        self, community_id: int, player_id: int, periods: Sequence[str]
+    ) -> dict[str, int]:
         """A player's points in each listed period bucket where they answered."""
         rows = await self.db.reader.execute_fetchall(
             _PLAYER_PERIODS, (community_id, player_id, json.dumps(list(periods)))

@@ -84,7 +84,7 @@ def test_every_card_renders_to_a_png_that_decodes_and_is_not_blank(make: str) ->
     progress = Progress("Chidi 🚀", 420, 3, 18, 29, 4, 9, stages, (("W48", 120), ("W49", 0)), 5, 12)
     card = {
         "board": lambda: board_card("Board", "Players", _rows(), measure),
-        "season": lambda: season_card("Winter Cup", "ended", _rows(6), measure, contributors=["Ann 120"]),
+        "season": lambda: season_card("Winter Cup", "ended", _rows(6), measure, footer="Best: Ann 120"),
         "progress": lambda: progress_card(progress, measure),
         "empty board": lambda: board_card("Board", "Players", [], measure),
         "empty season": lambda: season_card("Cup", "ended", [], measure),

@@ -220,7 +220,7 @@ class DiscordInteractions(DiscordGateway):
         if inter["acked"]:
             raise DiscordHTTPError(400, "Interaction has already been acknowledged.", 40060)
         body = dict(body or {})
-        body.pop("__files__", None)
+        files = body.pop("__files__", [])
         rtype = int(body.get("type", 0))
         data = dict(body.get("data") or {})
         self.interaction_responses[iid].append(body)
@@ -228,8 +228,9 @@ class DiscordInteractions(DiscordGateway):
         inter["response_type"] = rtype
         message: dict[str, Any] | None = None
         if rtype == 4:  # CHANNEL_MESSAGE_WITH_SOURCE
-            self._validate_message_body(data, creating=True)
+            self._validate_message_body(data, creating=True, has_files=bool(files))
             message = self._interaction_message(inter, data, iid)
+            message["attachments"] = self._attachments(files, data)
             inter["original_message_id"] = int(message["id"])
             await self._store_interaction_message(message)
         elif rtype == 5:  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE ("thinking")
@@ -270,10 +271,11 @@ class DiscordInteractions(DiscordGateway):
         if not inter["acked"]:
             raise DiscordHTTPError(404, "Unknown Webhook", 10015)
         body = dict(body or {})
-        body.pop("__files__", None)
-        self._validate_message_body(body, creating=True)
+        files = body.pop("__files__", [])
+        self._validate_message_body(body, creating=True, has_files=bool(files))
         self.interaction_responses[iid].append(body)
         message = self._interaction_message(inter, body, iid)
+        message["attachments"] = self._attachments(files, body)
         await self._store_interaction_message(message)
         if request.query.get("wait") in ("1", "true", "True"):
             return _json(_public(message))

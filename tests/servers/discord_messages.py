@@ -139,6 +139,27 @@ class DiscordMessages(DiscordPayloads):
             raise DiscordHTTPError(404, "Unknown Message", 10008)
         return msg
 
+    def _attachments(self, files: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Attachments made from a multipart upload's files; payload_json's attachments (by index) give each
+        one's description (alt text). The bytes are kept in `uploads` by attachment id."""
+        described = {str(a.get("id")): a for a in body.get("attachments") or []}
+        out = []
+        for i, f in enumerate(files):
+            aid = str(self._snowflake())
+            self.uploads[aid] = f["data"]
+            out.append(
+                {
+                    "id": aid,
+                    "filename": f["filename"],
+                    "size": f["size"],
+                    "url": f"{self.api_base}/attachments/{f['filename']}",
+                    "proxy_url": f"{self.api_base}/attachments/{f['filename']}",
+                    "description": described.get(str(i), {}).get("description"),
+                    "content_type": "image/png" if f["data"][:8] == b"\x89PNG\r\n\x1a\n" else None,
+                }
+            )
+        return out
+
     def _validate_message_body(
         self, body: dict[str, Any], *, creating: bool, has_files: bool = False
     ) -> None:

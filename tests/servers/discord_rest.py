@@ -149,16 +149,7 @@ class DiscordRest(DiscordInteractions):
             return _json(_public(self._with_reactions(earlier)))
         files = body.pop("__files__", [])
         self._validate_message_body(body, creating=True, has_files=bool(files))
-        attachments = [
-            {
-                "id": str(self._snowflake()),
-                "filename": f["filename"],
-                "size": f["size"],
-                "url": f"{self.api_base}/attachments/{f['filename']}",
-                "proxy_url": f"{self.api_base}/attachments/{f['filename']}",
-            }
-            for f in files
-        ]
+        attachments = self._attachments(files, body)
         msg = self._new_message(cid, body, author_id=self.bot_id, attachments=attachments)
         self.messages[int(msg["id"])] = msg
         await self._dispatch_message("MESSAGE_CREATE", msg)

@@ -49,6 +49,7 @@ class DiscordState(DiscordMessages):
         self.ephemeral_messages: dict[int, dict[str, Any]] = {}
         self.reactions: dict[int, dict[str, list[int]]] = {}
         self.interaction_responses: dict[int, list[dict[str, Any]]] = {}
+        self.uploads: dict[str, bytes] = {}  # attachment id -> the bytes uploaded with it (multipart)
         self.registered_commands: dict[int | None, list[dict[str, Any]]] = {}
         self.requests: list[tuple[str, str]] = []
         self.request_log: list[dict[str, Any]] = []  # method, path, query, json body

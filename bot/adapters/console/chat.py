@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ...core.bank_schema import LETTERS
+from ...core.recap import RecapView
 from ...core.views import ChannelRef, LeaderboardView, QuestionView, RevealView
+from ..recap_text import recap_lines
 from . import render
 
 
@@ -57,3 +59,6 @@ class ConsoleChat:
 
     async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
         self.say("\n" + render.board(view))
+
+    async def post_recap(self, where: ChannelRef, view: RecapView) -> None:
+        self.say("\n" + "\n".join(recap_lines(view)))

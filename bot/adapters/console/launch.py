@@ -57,6 +57,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             start=app.start,
             reload=app.reload_bank,
             study=app.study,
+            history=app.store,
         )
     return 0
 

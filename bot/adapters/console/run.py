@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from ...core.admin import Admin
 from ...core.errors import QuizError
+from ...core.ports import Store
 from ...core.records import ChannelRecord
 from ...core.service import QuizService
 from ...core.study.service import StudyService
@@ -20,6 +21,7 @@ from . import render
 from .answers import option_index, parse_answer, pick_round
 from .chat import ConsoleChat
 from .lines import LineReader
+from .pictures import take_image, write_reply
 
 HELP = """Answer: NAME LETTER (e.g. 'alice b'), or just a letter to answer as {me}. While two questions are
         open, put the question's number before the letter: 'alice 3b' (or 'alice #3 b').
@@ -40,6 +42,7 @@ class ConsoleSession:
         channel: ChannelRecord,
         reload: Callable[[], str] | None = None,
         study: StudyService | None = None,
+        history: Store | None = None,
     ) -> None:
         self.service = service
         self.study = study
@@ -49,6 +52,7 @@ class ConsoleSession:
         self.channel = channel
         self.me = getpass.getuser() or "you"
         self.commands = TextCommands(service, admin, service.clock, prefix="/")
+        self.commands.history, self.commands.study = history, study  # for --image: movement, progress
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the user asked to quit."""
@@ -91,6 +95,7 @@ class ConsoleSession:
                 )
         else:
             caller = Caller(self.channel, self.me, self.me, admin=True)  # the terminal's user owns the bot
+            words, image = take_image(words)
             reply = await self.commands.run(words, caller)
             if isinstance(reply, Settings):
                 self.channel = await self.service.store.channel_by_id(self.channel.id)
@@ -99,6 +104,8 @@ class ConsoleSession:
                 self.chat.say(shown)
             if cmd == "stats" and len(words) == 1:  # your own stats: what the study features know of you
                 await self._study_lines()
+            if image is not None:
+                self.chat.say(await write_reply(reply, image, self.me))
         return True
 
     async def _study_lines(self) -> None:
@@ -123,9 +130,10 @@ async def run_console(
     start: Callable[[], Awaitable[object]],
     reload: Callable[[], str] | None = None,
     study: StudyService | None = None,
+    history: Store | None = None,
 ) -> None:
     """Run until /quit, end of input (after open questions close), or `rounds` reveals."""
-    session = ConsoleSession(service, admin, chat, channel, reload, study)
+    session = ConsoleSession(service, admin, chat, channel, reload, study, history)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform/thread

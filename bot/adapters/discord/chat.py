@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import secrets
 from collections.abc import Sequence
@@ -11,9 +12,13 @@ from typing import Any
 import aiohttp
 import discord
 
+from ...cards import compose
 from ...core.ports import PostError
+from ...core.recap import RecapView
 from ...core.views import ChannelRef, LeaderboardView, QuestionView, RevealView
+from ..recap_text import recap_lines
 from . import render
+from .cards import alt_text
 
 log = logging.getLogger(__name__)
 PAGE = 100  # Discord's largest page of reaction users
@@ -33,7 +38,14 @@ class DiscordChat:
     def _channel(self, where: ChannelRef) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(where.channel), guild_id=int(where.community))
 
-    async def _send(self, where: ChannelRef, what: str, nonce: str, **fields: Any) -> discord.Message:
+    async def _send(
+        self,
+        where: ChannelRef,
+        what: str,
+        nonce: str,
+        card: tuple[str, bytes, str] | None = None,
+        **fields: Any,
+    ) -> discord.Message:
         """Create a message, retrying 503s and lost connections with one nonce for every attempt.
 
         A create is not idempotent: a reply can be lost after Discord made the message. With `nonce` and
@@ -42,6 +54,8 @@ class DiscordChat:
         """
         channel = self._channel(where)
         for delay in (*self.retry_delays, None):
+            if card is not None:  # (name, PNG, alt text): a new file each attempt, as a sent one is closed
+                fields["file"] = discord.File(io.BytesIO(card[1]), filename=card[0], description=card[2])
             try:
                 return await channel.send(nonce=nonce, allowed_mentions=render.NO_PINGS, **fields)
             except discord.DiscordServerError as exc:
@@ -142,4 +156,28 @@ class DiscordChat:
         )
 
     async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
-        await self._send(where, "a leaderboard", str(secrets.randbits(63)), embed=render.board(view))
+        await self._post_card(
+            where, "the final standings", render.board(view), compose.season(view), "standings.png"
+        )
+
+    async def post_recap(self, where: ChannelRef, view: RecapView) -> None:
+        lines = recap_lines(view, render.safe, "**")
+        embed = discord.Embed(
+            title=render.safe(view.title), description="\n".join(lines[1:])[:4000], colour=0x9B59B6
+        )
+        await self._post_card(where, "the weekly recap", embed, compose.recap(view), "recap.png")
+
+    async def _post_card(
+        self, where: ChannelRef, what: str, embed: discord.Embed, make: compose.Make, name: str
+    ) -> None:
+        """The embed with its card inside; the embed alone when the card cannot be drawn or is refused."""
+        png = await compose.draw(make)
+        if png is not None:
+            with_image = embed.copy().set_image(url=f"attachment://{name}")
+            try:
+                card = (name, png, alt_text(embed))
+                await self._send(where, what, str(secrets.randbits(63)), card, embed=with_image)
+                return
+            except discord.HTTPException as exc:
+                log.warning("%s: the card was refused (%s); posting the text alone", what, exc)
+        await self._send(where, what, str(secrets.randbits(63)), embed=embed)

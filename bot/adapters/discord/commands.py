@@ -11,11 +11,11 @@ from discord import app_commands
 from discord.app_commands import Choice
 
 from ...app import App
-from ...core.boards import leaderboard, parse_period, player_stats
+from ...core.boards import parse_period, player_stats
 from ...core.config import SETTING_HELP
 from ...core.errors import InvalidInputError
 from ...core.periods import Period
-from . import competitions, render, study
+from . import cards, competitions, render, study
 from .interaction import here, is_admin, on_error, reply
 
 _ZONES = sorted(zoneinfo.available_timezones())
@@ -136,16 +136,14 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
         competition: str | None = None,
     ) -> None:
         channel = await here(svc, interaction)
-        view = await leaderboard(
-            svc.store,
+        await cards.board(  # the board card inside the embed; the embed's text stays the fallback
+            interaction,
+            app,
             channel.community_id,
             period=parse_period(period.value if period else "all"),
-            at=time.time(),
             teams=teams,
             competition=competition,
-            viewer=str(interaction.user.id),
         )
-        await reply(interaction, embed=render.board(view))
 
     @app_commands.command(name="stats", description="Your record, or another member's")
     async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
@@ -157,7 +155,7 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
         embed = render.stats(view)
         if member is None:  # private: the asker's own study lines (due reviews, readiness, exams)
             await studying.stats_fields(interaction, embed)
-        await reply(interaction, embed=embed, ephemeral=member is None)
+        await cards.stats(interaction, app, channel.community_id, str(who.id), embed, own=member is None)
 
     team = app_commands.Group(name="team", description="Teams and their leaderboard")
 

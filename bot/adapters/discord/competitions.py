@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
 from ...app import App
-from ...core.boards import leaderboard
 from ...core.errors import InvalidInputError
 from ...core.periods import Period
 from ...core.teams import KINDS, MAX_TOP, REPEATS
-from . import render
+from . import cards, render
 from .interaction import here, is_admin, reply
 
 _KINDS = [Choice(name=k, value=k) for k in KINDS]
@@ -90,16 +87,14 @@ def group(app: App) -> app_commands.Group:
     )
     async def standings(interaction: discord.Interaction, name: str | None = None) -> None:
         channel = await here(svc, interaction)
-        view = await leaderboard(
-            svc.store,
+        await cards.board(
+            interaction,
+            app,
             channel.community_id,
             period=Period.COMPETITION,
-            at=time.time(),
             competition=name,
-            viewer=str(interaction.user.id),
             competition_default=True,
         )
-        await reply(interaction, embed=render.board(view))
 
     @competition.command(name="history", description="Past and running competitions, with their winners")
     async def history(interaction: discord.Interaction) -> None:

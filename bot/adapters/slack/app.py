@@ -28,6 +28,7 @@ from .. import startup
 from ..text_commands import Caller, TextCommands, split
 from . import render
 from .chat import SlackChat, message_ref
+from .files import show_reply
 from .groups import SlackGroups
 from .study import SlackStudy
 from .users import Users
@@ -224,6 +225,8 @@ class SlackBot:
             said = NOT_ADMIN if isinstance(exc, PermissionDeniedError) else str(exc)
             await respond(text=f":warning: {render.safe(said)}", response_type="ephemeral")
             return
+        if await show_reply(self.chat, reply, channel_id, user_id):  # a board as a picture with its text
+            return
         text, blocks, public = render.reply(reply, self._names())
         if text or blocks:
             kwargs: dict[str, Any] = {"text": text, "response_type": "in_channel" if public else "ephemeral"}
@@ -239,6 +242,7 @@ class SlackBot:
         async with assemble(self.settings, self.chat, "slack") as app:
             self.app = app
             self.commands = TextCommands(app.service, app.admin, app.service.clock, prefix="/quiz ")
+            self.commands.history, self.commands.study = app.store, app.study  # replies drawn as pictures
             app.study_worker.send_reminder = self.study.remind
             app.admin.team_source = self.groups
             try:

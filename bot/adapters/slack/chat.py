@@ -13,9 +13,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from ...cards import compose
 from ...core.ports import PostError
+from ...core.recap import RecapView
 from ...core.views import ChannelRef, LeaderboardView, QuestionView, RevealView
+from ..recap_text import recap_lines
 from . import render
+from .files import blocks_text, post_card
 from .users import SlackUser, Users
 
 log = logging.getLogger(__name__)
@@ -222,4 +226,18 @@ class SlackChat:
 
     async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
         text, blocks = render.board(view)
-        await self._post(where.channel, "a leaderboard", text=text, blocks=blocks)
+        comment = blocks_text(blocks, text)
+        if not await post_card(
+            self._poster, where.channel, compose.season(view), "standings.png", text, comment
+        ):
+            await self._post(where.channel, "a leaderboard", text=text, blocks=blocks)
+
+    async def share_card(self, channel: str, make: compose.Make, name: str, title: str, comment: str) -> bool:
+        """Upload a card into `channel` with its text version; False when it could not be drawn or uploaded."""
+        return await post_card(self._poster, channel, make, name, title, comment)
+
+    async def post_recap(self, where: ChannelRef, view: RecapView) -> None:
+        comment = "\n".join(recap_lines(view, render.safe, "*"))
+        title = render.safe(view.title)
+        if not await post_card(self._poster, where.channel, compose.recap(view), "recap.png", title, comment):
+            await self._post(where.channel, "the weekly recap", text=comment)
