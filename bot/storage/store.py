@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .community import CommunityRepo
 from .db import Database
@@ -12,6 +13,7 @@ from .schedules import ScheduleRepo
 from .scores import ScoreRepo
 from .study import StudyRepo
 from .teams import TeamRepo
+from .writer import AnswerWriter
 
 
 class SqliteStore(CommunityRepo, TeamRepo, RoundRepo, ScoreRepo, ScheduleRepo, StudyRepo, HistoryRepo):
@@ -24,6 +26,10 @@ class SqliteStore(CommunityRepo, TeamRepo, RoundRepo, ScoreRepo, ScheduleRepo, S
     async def open(cls, path: str | Path) -> SqliteStore:
         """Open and migrate the database at `path`."""
         return cls(await Database.open(path))
+
+    def answer_writer(self, **options: Any) -> AnswerWriter:
+        """The group-commit answer writer for this store (the PostgreSQL store has its own)."""
+        return AnswerWriter(self.db, **options)
 
     async def close(self) -> None:
         """Close the connection."""
