@@ -7,19 +7,24 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .core.admin import Admin
 from .core.bank import Bank
 from .core.bank_loader import load_bank
-from .core.ports import Chat
+from .core.ports import AnswerSink, Chat
 from .core.recap import Recaps, RecapStore
 from .core.service import QuizService
 from .core.study.service import StudyService
 from .lease import PlatformLease
 from .scheduling import Scheduler
 from .settings import Settings
-from .storage import AnswerWriter, SqliteStore
+from .storage import SqliteStore
+from .storage.opening import open_store
 from .study_worker import StudyWorker
+
+if TYPE_CHECKING:
+    from .storage.postgres.store import PostgresStore
 
 log = logging.getLogger("quizbot")
 
@@ -29,8 +34,8 @@ class App:
     """The assembled bot."""
 
     settings: Settings
-    store: SqliteStore
-    writer: AnswerWriter
+    store: SqliteStore | PostgresStore
+    writer: AnswerSink
     service: QuizService
     admin: Admin
     scheduler: Scheduler
@@ -73,14 +78,20 @@ async def assemble(
 ) -> AsyncIterator[App]:
     """Build every part (call `App.start` when the platform is ready) and tear down in order."""
     bank = bank or load_bank(settings.questions)
-    store = await SqliteStore.open(settings.db_path)
+    store = await open_store(settings.database)  # a postgresql:// URL: PostgresStore, else the SQLite file
     # Lease (bot/lease.py): one process per platform on this database, taken before anything resumes.
+    lease: PlatformLease | None = None
     try:
-        lease = await PlatformLease.take(store.db, platform, seconds=settings.lease_seconds)
+        if isinstance(store, SqliteStore):
+            lease = await PlatformLease.take(store.db, platform, seconds=settings.lease_seconds)
+        else:  # leases on PostgreSQL are not written yet (README 'When one machine is not enough')
+            log.warning(
+                "PostgreSQL: no lease yet, so nothing stops a second %s bot on this database", platform
+            )
     except BaseException:
         await store.close()
         raise
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     service = QuizService(bank=bank, store=store, writer=writer, chat=chat, platform=platform)
     admin = Admin(service)
     scheduler = Scheduler(service, admin)
@@ -101,6 +112,7 @@ async def assemble(
         await service.stop()
         await writer.close()
         try:
-            await lease.release()  # lease: after the last write, so the next start need not wait
+            if lease is not None:
+                await lease.release()  # lease: after the last write, so the next start need not wait
         finally:
             await store.close()

@@ -35,6 +35,11 @@ NO_PLATFORM = (
 )
 
 
+def is_postgres_url(value: str | None) -> bool:
+    """Whether QUIZBOT_DB / --db names a PostgreSQL server (the same test as bot/storage/postgres/url.py)."""
+    return bool(value) and str(value).startswith(("postgresql://", "postgres://"))
+
+
 class SettingsError(ValueError):
     """A setting the bot cannot use; the text names the variable and what it takes, never a secret."""
 
@@ -156,6 +161,13 @@ class Settings:
     schedule_cron: str | None = None
     schedule_timezone: str = "UTC"
     lease_seconds: float = LEASE_SECONDS
+    # QUIZBOT_DB as a postgresql:// URL: the PostgreSQL store instead of db_path's file.
+    db_url: str | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """What the store opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.db_url or self.db_path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, platforms: bool = True) -> Settings:
@@ -169,8 +181,12 @@ class Settings:
         except ValidationError as exc:
             raise _problem(exc) from None
         data = Path(raw.data_home) if raw.data_home else Path.home() / ".local" / "share"
+        url = raw.db if is_postgres_url(raw.db) else None
         common: dict[str, Any] = {
-            "db_path": Path(raw.db).expanduser() if raw.db else data / "quizbot" / "quizbot.sqlite3",
+            "db_path": Path(raw.db).expanduser()
+            if raw.db and not url
+            else data / "quizbot" / "quizbot.sqlite3",
+            "db_url": url,
             "questions": (
                 tuple(Path(p).expanduser() for p in raw.questions.split(os.pathsep) if p)
                 if raw.questions

@@ -308,10 +308,17 @@ class QuizService:
                 rules = rnd.scoring or channel.config.scoring  # as posted; older rounds: the channel's
                 result = score_round(rnd.question, answers, rnd.posted_at, rnd.window, rules)
                 periods = period_keys(rnd.posted_at) + [f"competition:{c}" for c in competitions]
-                await self.store.finish_round(rnd.id, channel.community_id, self.clock(), result, periods)
+                # False: another process sharing the database closed it first (or is closing it this moment);
+                # it scores and reveals it, so this one does neither: a round is revealed once.
+                won = await self.store.finish_round(
+                    rnd.id, channel.community_id, self.clock(), result, periods
+                )
             except BaseException:
                 self._live.pop(rnd.message_ref, None)
                 raise
+        if not won:
+            self._live.pop(rnd.message_ref, None)
+            return False
         try:  # the reveal shows what was just scored and stored: no second read of the answers
             await self._reveal(rnd, channel, result.scored)
         except Exception as exc:  # scored and stored: only the post is missing, and it is tried again
