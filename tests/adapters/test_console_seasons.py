@@ -13,7 +13,7 @@ from bot.core.admin import Admin
 from bot.core.bank import Bank
 from bot.core.bank_schema import LETTERS
 from bot.core.service import QuizService
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import SqliteStore
 from tests.conftest import Clock
 
 DAY = 86_400.0
@@ -24,7 +24,7 @@ async def test_a_recurring_team_season_in_the_console(
 ) -> None:
     out = io.StringIO()
     chat = ConsoleChat(out)
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     service = QuizService(
         bank=mini_bank,
         store=store,

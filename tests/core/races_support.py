@@ -1,4 +1,5 @@
-"""The rig of the race tests: the real QuizService, SQLite store and answer writer, with a slow chat."""
+"""The rig of the race tests: the real QuizService, store (SQLite or PostgreSQL) and answer writer, with a slow
+chat."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.core.service import QuizService
 from bot.core.views import ChannelRef, RevealView
 from bot.storage import AnswerWriter, SqliteStore
 from tests.conftest import Clock, RecordingChat
+from tests.pg_server import fetch_rows
 
 COMMUNITY = "g1"
 
@@ -58,15 +60,16 @@ class Rig:
     async def db_answers(self, round_id: int) -> dict[str, int]:
         """player -> option as stored, after everything queued is durable."""
         await self.writer.flush()
-        async with self.store.db.conn.execute(
-            "SELECT p.external_id, a.option FROM answers a JOIN players p ON p.id = a.player_id "
-            "WHERE a.round_id = ?",
-            (round_id,),
-        ) as cur:
-            return {str(p): int(o) for p, o in await cur.fetchall()}
+        rows = await fetch_rows(
+            self.store,
+            "SELECT p.external_id, a.option FROM answers a JOIN players p ON p.id = a.player_id WHERE a.round_id = ?",
+            round_id,
+        )
+        return {str(p): int(o) for p, o in rows}
 
     async def scalar(self, sql: str, *params: object) -> int:
-        return await self.store.db.scalar(sql, params)
+        rows = await fetch_rows(self.store, sql, *params)
+        return int(rows[0][0] or 0) if rows else 0
 
     async def community_id(self) -> int:
         return (await self.channel()).community_id
@@ -74,7 +77,7 @@ class Rig:
 
 def build_rig(bank: Bank, store: SqliteStore, clock: Clock, *, max_delay: float = 0.05) -> Rig:
     chat = SlowChat()
-    writer = AnswerWriter(store.db, max_delay=max_delay)
+    writer = store.answer_writer(max_delay=max_delay)
     service = QuizService(
         bank=bank,
         store=store,

@@ -20,6 +20,7 @@ from bot.core.rounds import Round
 from bot.core.service import QuizService
 from bot.core.teams import TeamRule, team_standings
 from tests.conftest import Clock
+from tests.pg_server import fetch_rows
 
 DAY = 86_400.0
 TEAMS = ["Red", "Blue", "Green"]
@@ -43,9 +44,10 @@ async def _reference(
     service: QuizService, spans: Spans, comps: list[CompetitionRecord]
 ) -> dict[tuple[str, str], dict[str, list[int]]]:
     """(period, team) -> player -> [points, correct, answered], from the stored answers of closed rounds."""
-    rows = await service.store.db.conn.execute_fetchall(  # type: ignore[attr-defined]
+    rows = await fetch_rows(
+        service.store,
         "SELECT r.posted_at, p.external_id, a.points, a.correct FROM answers a JOIN rounds r ON r.id = a.round_id "
-        "JOIN players p ON p.id = a.player_id WHERE r.state IN ('closed', 'revealed')"
+        "JOIN players p ON p.id = a.player_id WHERE r.state IN ('closed', 'revealed')",
     )
     out: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     for posted, player, points, correct in rows:

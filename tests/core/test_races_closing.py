@@ -22,6 +22,7 @@ from bot.core.views import ChannelRef, RevealView
 from bot.storage import SqliteStore
 from tests.conftest import Clock
 from tests.core.races_support import Rig, SlowChat, build_rig, until
+from tests.pg_server import fetch_rows
 
 # -- rounds closing at the same moment -----------------------------------------------------------------
 
@@ -48,14 +49,15 @@ async def test_two_rounds_due_at_the_same_moment_each_reveal_once_with_right_sco
     totals = sum(rules.base(r.question.difficulty) for r in (first, second))
     totals += speed_bonus(0.2, 1, rules.speed_bonus) + speed_bonus(0.4, 1, rules.speed_bonus)
     totals += rules.streak_step  # whichever round is scored second carries a streak of one
-    rows = await rig.store.db.conn.execute_fetchall(
+    rows = await fetch_rows(
+        rig.store,
         "SELECT p.external_id, s.points, s.correct, s.answered, p.streak FROM score_rows s "
-        "JOIN players p ON p.id = s.player_id WHERE s.period = 'all' ORDER BY p.external_id"
+        "JOIN players p ON p.id = s.player_id WHERE s.period = 'all' ORDER BY p.external_id",
     )
     assert [tuple(r) for r in rows] == [("u1", totals, 2, 2, 2), ("u2", 0, 0, 2, 0)]
     shown = sum(res.points for reveal in rig.chat.reveals for res in reveal.results)
     assert shown == totals
-    states = await rig.store.db.conn.execute_fetchall("SELECT state FROM rounds ORDER BY id")
+    states = await fetch_rows(rig.store, "SELECT state FROM rounds ORDER BY id")
     assert [s for (s,) in states] == ["revealed", "revealed"]
 
 

@@ -20,6 +20,7 @@ from bot.core.rounds import Outcome
 from bot.storage import SqliteStore
 from tests.conftest import Clock
 from tests.core.races_support import Rig, build_rig, memory, soon
+from tests.pg_server import fetch_rows
 
 # -- the same reaction twice ---------------------------------------------------------------------------
 
@@ -143,8 +144,7 @@ async def test_many_players_adding_and_removing_at_once_agree_in_memory_and_data
         want = {p: o for p in players if (o := oracle(script[p], allow_changes)) is not None}
         assert memory(rnd) == want
         assert await rig.db_answers(rnd.id) == want
-        async with store.db.conn.execute("SELECT external_id, name FROM players") as cur:
-            names = dict(await cur.fetchall())
+        names = dict(await fetch_rows(store, "SELECT external_id, name FROM players"))
         assert all(names[p] == f"name-{p}" for p in names), "a withdrawal must not rename its player"
         await rig.service.close_round(rnd.id)
         (reveal,) = rig.chat.reveals

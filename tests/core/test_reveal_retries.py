@@ -19,8 +19,9 @@ from bot.core.ports import PostError
 from bot.core.rounds import RoundState
 from bot.core.service import QuizService
 from bot.core.views import ChannelRef, RevealView
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import SqliteStore
 from tests.conftest import Clock, RecordingChat, until
+from tests.pg_server import execute
 
 
 class FlakyChat(RecordingChat):
@@ -50,7 +51,7 @@ async def running(
     bank: Bank, store: SqliteStore, chat: RecordingChat, clock: Clock
 ) -> AsyncIterator[QuizService]:
     """A service on `store` until the block ends, then stopped as the bot stops it."""
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     service = QuizService(
         bank=bank, store=store, writer=writer, chat=chat, platform="test", clock=clock, rng=random.Random(7)
     )
@@ -111,8 +112,7 @@ async def test_a_reveal_failing_at_start_does_not_stop_the_start_and_follows(
     async with running(mini_bank, store, RecordingChat(), clock) as first:
         channel = await first.channel("g1", "c1")
         one, two = await first.ask(channel), await first.ask(channel)
-    await store.db.conn.execute("UPDATE rounds SET state = 'closed' WHERE id = ?", (one.id,))
-    await store.db.conn.commit()
+    await execute(store, "UPDATE rounds SET state = 'closed' WHERE id = ?", one.id)
     chat = FlakyChat(down=2)
     async with running(mini_bank, store, chat, clock) as service:
         assert await service.resume() == 1  # the open round is still picked up

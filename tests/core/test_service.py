@@ -15,8 +15,9 @@ from bot.core.periods import Period
 from bot.core.ports import PostError
 from bot.core.rounds import Outcome, RoundState
 from bot.core.service import QuizService
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import SqliteStore
 from tests.conftest import Clock, RecordingChat
+from tests.pg_server import execute
 
 
 async def test_a_round_from_post_to_reveal(service: QuizService, chat: RecordingChat, clock: Clock) -> None:
@@ -78,7 +79,7 @@ async def test_restart_recovers_missed_marks_and_closes_due_rounds_once(
     first = QuizService(
         bank=mini_bank,
         store=store,
-        writer=AnswerWriter(store.db),
+        writer=store.answer_writer(),
         chat=chat,
         platform="test",
         clock=clock,
@@ -94,7 +95,7 @@ async def test_restart_recovers_missed_marks_and_closes_due_rounds_once(
     chat.marks[rnd.message_ref] = [("u1", "Ann", right), ("u2", "Bo", right)]
     clock.now += 120  # back after the close time
     second = QuizService(
-        bank=mini_bank, store=store, writer=AnswerWriter(store.db), chat=chat, platform="test", clock=clock
+        bank=mini_bank, store=store, writer=store.answer_writer(), chat=chat, platform="test", clock=clock
     )
     assert await second.resume() == 1
     for _ in range(100):
@@ -116,7 +117,7 @@ async def test_closed_but_unrevealed_round_is_revealed_at_start(
 ) -> None:
     channel = await service.channel("g1", "c1")
     rnd = await service.ask(channel)
-    await store.db.conn.execute("UPDATE rounds SET state = 'closed' WHERE id = ?", (rnd.id,))
+    await execute(store, "UPDATE rounds SET state = 'closed' WHERE id = ?", rnd.id)
     await service.resume()
     assert [r.round_id for r in chat.reveals] == [rnd.id]
     assert [r.state for r in await store.rounds_in([RoundState.REVEALED])] == [RoundState.REVEALED]

@@ -15,6 +15,7 @@ from bot.core.service import QuizService
 from bot.scheduling import Scheduler
 from bot.storage import SqliteStore
 from tests.adapters.discord_harness import MANAGE_GUILD, sub
+from tests.pg_server import fetch_rows
 from tests.security.platforms import (
     StrictDiscord,
     StrictSlack,
@@ -54,9 +55,7 @@ def test_every_admin_operation_takes_the_callers_admin_flag() -> None:
 async def _snapshot(store: SqliteStore) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     for table in ("channels", "schedules", "teams", "team_members", "competitions", "rounds", "score_rows"):
-        out[table] = [
-            tuple(r) for r in await store.db.conn.execute_fetchall(f"SELECT * FROM {table} ORDER BY 1")
-        ]
+        out[table] = [tuple(r) for r in await fetch_rows(store, f"SELECT * FROM {table} ORDER BY 1")]
     return out
 
 

@@ -19,7 +19,8 @@ from bot.core.config import ScoringRules
 from bot.core.periods import period_keys
 from bot.core.records import AnswerWrite
 from bot.core.results import score_round
-from bot.storage import AnswerWriter, Database, SqliteStore
+from bot.storage import Database, SqliteStore
+from tests.pg_server import fetch_rows
 
 DAY = 86_400.0
 START = 1_790_000_000.0  # 2026-09-21, a Monday: the rounds below cross weeks and month ends
@@ -29,10 +30,11 @@ Totals = dict[tuple[int, str, int], tuple[int, int, int]]
 async def _reference(store: SqliteStore, competitions: dict[int, list[str]]) -> Totals:
     """(community, period, player) -> (points, correct, answered), from answers of closed rounds alone."""
     out: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    rows = await store.db.conn.execute_fetchall(
+    rows = await fetch_rows(
+        store,
         "SELECT ch.community_id, r.id, r.posted_at, a.player_id, a.points, a.correct FROM answers a "
         "JOIN rounds r ON r.id = a.round_id JOIN channels ch ON ch.id = r.channel_id "
-        "WHERE r.state != 'open'"
+        "WHERE r.state != 'open'",
     )
     for community, rid, posted, player, points, correct in rows:
         for period in period_keys(posted) + competitions.get(rid, []):
@@ -44,8 +46,8 @@ async def _reference(store: SqliteStore, competitions: dict[int, list[str]]) -> 
 
 
 async def _stored(store: SqliteStore) -> Totals:
-    rows = await store.db.conn.execute_fetchall(
-        "SELECT community_id, period, player_id, points, correct, answered FROM score_rows"
+    rows = await fetch_rows(
+        store, "SELECT community_id, period, player_id, points, correct, answered FROM score_rows"
     )
     found: Totals = {}
     for c, period, p, points, correct, answered in rows:
@@ -62,7 +64,7 @@ async def test_totals_boards_and_ranks_equal_the_answers(
     questions = list(mini_bank.questions.values())
     communities = [await store.community("test", f"g{i}") for i in range(2)]
     channels = {c: await store.channel(c, "quiz") for c in communities}
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     opened: list[tuple[int, int, float, list[str]]] = []
     competitions: dict[int, list[str]] = {}
     for n in range(40):  # about every 1.5 days over two months
@@ -82,7 +84,7 @@ async def test_totals_boards_and_ranks_equal_the_answers(
     await writer.close()
     rng.shuffle(opened)  # closing order is not posting order: late closes of weeks already left
     for rid, community, posted, extra in opened:
-        rec = (await store.db.conn.execute_fetchall("SELECT question_id FROM rounds WHERE id = ?", (rid,)))[0]
+        rec = (await fetch_rows(store, "SELECT question_id FROM rounds WHERE id = ?", rid))[0]
         question = mini_bank.questions[rec[0]]
         result = score_round(question, await store.round_answers(rid), posted, 60, ScoringRules())
         assert await store.finish_round(rid, community, posted + 60, result, period_keys(posted) + extra)
@@ -93,9 +95,7 @@ async def test_totals_boards_and_ranks_equal_the_answers(
     by_board: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     for (c, period, p), (points, _, _) in expected.items():
         by_board[(c, period)].append((points, p))
-    names = {
-        pid: ext for pid, ext in await store.db.conn.execute_fetchall("SELECT id, external_id FROM players")
-    }
+    names = {pid: ext for pid, ext in await fetch_rows(store, "SELECT id, external_id FROM players")}
     for (c, period), entries in by_board.items():
         ordered = sorted(entries, key=lambda e: (-e[0], e[1]))
         board = await store.leaderboard(c, period, 5)
@@ -110,7 +110,7 @@ async def test_a_player_moving_to_a_new_week_keeps_the_old_one(store: SqliteStor
     community = await store.community("test", "g1")
     channel = await store.channel(community, "quiz")
     question = mini_bank.questions["t-eda-1"]
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     weeks = []
     for i, posted in enumerate([START, START + 7 * DAY]):
         rid = await store.create_round(channel.id, question, 60, False, None, posted)
@@ -128,7 +128,7 @@ async def test_a_player_moving_to_a_new_week_keeps_the_old_one(store: SqliteStor
     assert [r[0] for r in old] == ["u1"] and [r[0] for r in new] == ["u1"]
     assert old[0][2] > 0 and new[0][2] > old[0][2]  # the second week carries a streak bonus
     assert (await store.leaderboard(community, "all", 10))[0][2] == old[0][2] + new[0][2]
-    archived = await store.db.scalar("SELECT count(*) FROM scores WHERE period = ?", (first,))
+    archived = (await fetch_rows(store, "SELECT count(*) FROM scores WHERE period = ?", first))[0][0]
     assert archived == 1  # the first week moved off the player's row into scores
 
 
@@ -170,6 +170,7 @@ async def test_schema_2_scores_come_through_migration_3_unchanged(tmp_path: Path
         await store.close()
 
 
+@pytest.mark.sqlite_only  # reads SQLite's own query plans
 async def test_board_queries_read_indexes_not_whole_tables(
     store: SqliteStore, mini_bank: Bank, db_path: Path
 ) -> None:
@@ -180,7 +181,7 @@ async def test_board_queries_read_indexes_not_whole_tables(
     question = mini_bank.questions["t-eda-1"]
     rid = await store.create_round(channel.id, question, 60, False, None, START)
     await store.mark_posted(rid, "m1", START)
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     writer.submit(AnswerWrite(rid, community, "u1", "Ann", question.answer_index, START + 1))
     await writer.close()
     result = score_round(question, await store.round_answers(rid), START, 60, ScoringRules())

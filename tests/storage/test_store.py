@@ -1,4 +1,4 @@
-"""The store on a real SQLite file: answers in batches, a once-only close, boards, schedules, teams."""
+"""The store, on SQLite and on PostgreSQL: answers in batches, a once-only close, boards, schedules, teams."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from bot.core.errors import ConflictError
 from bot.core.records import AnswerWrite
 from bot.core.results import score_round
 from bot.core.rounds import RoundState
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import SqliteStore
+from tests.pg_server import execute, fetch_rows, is_postgres
 
 
 async def _open_round(store: SqliteStore, bank: Bank) -> tuple[int, int, int]:
@@ -25,7 +26,7 @@ async def _open_round(store: SqliteStore, bank: Bank) -> tuple[int, int, int]:
 
 async def test_writer_commits_in_batches_and_keeps_arrival_order(store: SqliteStore, mini_bank: Bank) -> None:
     community, _, rid = await _open_round(store, mini_bank)
-    writer = AnswerWriter(store.db, max_delay=10)  # only flush() writes here
+    writer = store.answer_writer(max_delay=10)  # only flush() writes here
     commits = 0
     original = store.db.transaction
 
@@ -44,14 +45,15 @@ async def test_writer_commits_in_batches_and_keeps_arrival_order(store: SqliteSt
     rows = await store.round_answers(rid)
     assert len(rows) == 499
     assert {r.player: r.option for r in rows}["u8"] == 2
-    # The writer skips foreign-key checks (it refers only to rows that exist): nothing it wrote is an orphan.
-    assert list(await store.db.conn.execute_fetchall("PRAGMA foreign_key_check")) == []
+    if not is_postgres(store):  # PostgreSQL checks every foreign key; the SQLite writer skips the checks
+        # (it refers only to rows that exist): nothing it wrote is an orphan.
+        assert list(await store.db.conn.execute_fetchall("PRAGMA foreign_key_check")) == []
     await writer.close()
 
 
 async def test_writer_flushes_by_itself_soon(store: SqliteStore, mini_bank: Bank) -> None:
     community, _, rid = await _open_round(store, mini_bank)
-    writer = AnswerWriter(store.db, max_delay=0.01)
+    writer = store.answer_writer(max_delay=0.01)
     writer.submit(AnswerWrite(rid, community, "u1", "Ann", 1, 1001.0))
     for _ in range(100):
         await asyncio.sleep(0.01)
@@ -63,7 +65,7 @@ async def test_writer_flushes_by_itself_soon(store: SqliteStore, mini_bank: Bank
 
 async def test_finish_round_scores_once_and_feeds_boards(store: SqliteStore, mini_bank: Bank) -> None:
     community, _, rid = await _open_round(store, mini_bank)
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     for player, option, at in [("u1", 1, 1001.0), ("u2", 1, 1030.0), ("u3", 0, 1002.0)]:
         writer.submit(AnswerWrite(rid, community, player, player.upper(), option, at))
     await writer.close()
@@ -91,12 +93,15 @@ async def test_finish_round_scores_once_and_feeds_boards(store: SqliteStore, min
 
 async def test_standing_ties_share_rank(store: SqliteStore, mini_bank: Bank) -> None:
     community = await store.community("test", "g1")
-    async with store.db.transaction() as conn:
-        for i, pts in enumerate([50, 70, 50, 10]):
-            await conn.execute(  # all-time totals live on the player's row
-                "INSERT INTO players (community_id, external_id, name, points, answered) VALUES (?, ?, ?, ?, 1)",
-                (community, f"p{i}", f"P{i}", pts),
-            )
+    for i, pts in enumerate([50, 70, 50, 10]):
+        await execute(  # all-time totals live on the player's row
+            store,
+            "INSERT INTO players (community_id, external_id, name, points, answered) VALUES (?, ?, ?, ?, 1)",
+            community,
+            f"p{i}",
+            f"P{i}",
+            pts,
+        )
     ranks = {}
     for i in range(4):
         player = await store.find_player(community, f"p{i}")
@@ -137,7 +142,7 @@ async def test_teams_are_unique_per_community_and_one_per_player(store: SqliteSt
 
 async def test_writer_keeps_the_latest_name_of_a_known_player(store: SqliteStore, mini_bank: Bank) -> None:
     community, _, rid = await _open_round(store, mini_bank)
-    writer = AnswerWriter(store.db, max_delay=10)
+    writer = store.answer_writer(max_delay=10)
     writer.submit(AnswerWrite(rid, community, "u1", "Ann", 0, 1001.0))
     await writer.flush()  # u1 is now known as Ann
     for name in ("Annie", "Ann", "Anna", "Ann"):  # renamed and back, within one batch: the last name wins
@@ -145,7 +150,7 @@ async def test_writer_keeps_the_latest_name_of_a_known_player(store: SqliteStore
     writer.submit(AnswerWrite(rid, community, "u2", "Bo", 1, 1003.0))
     writer.submit(AnswerWrite(rid, community, "u2", "Bob", 2, 1004.0))  # new, renamed before its first write
     await writer.flush()
-    names = dict(await store.db.conn.execute_fetchall("SELECT external_id, name FROM players"))
+    names = dict(await fetch_rows(store, "SELECT external_id, name FROM players"))
     assert names == {"u1": "Ann", "u2": "Bob"}
     assert {a.player: a.option for a in await store.round_answers(rid)} == {"u1": 1, "u2": 2}
     await writer.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
@@ -12,17 +11,16 @@ from bot.core.service import QuizService
 from bot.core.study.analytics import AnswerFact, analyse
 from bot.core.study.service import StudyService
 from bot.core.study.session import SessionKind
-from bot.storage import AnswerWriter, SqliteStore
+from bot.storage import SqliteStore
 from tests.conftest import Clock, RecordingChat
 
 
 @pytest.mark.parametrize("seed", range(3))
 async def test_question_figures_from_sql_equal_the_reference(
-    tmp_path: Path, mini_bank: Bank, seed: int
+    store: SqliteStore, mini_bank: Bank, seed: int
 ) -> None:
     rng, clock = random.Random(seed), Clock()
-    store = await SqliteStore.open(tmp_path / "q.sqlite3")
-    writer = AnswerWriter(store.db)
+    writer = store.answer_writer()
     service = QuizService(
         bank=mini_bank,
         store=store,
@@ -79,4 +77,3 @@ async def test_question_figures_from_sql_equal_the_reference(
     finally:
         await service.stop()
         await writer.close()
-        await store.close()

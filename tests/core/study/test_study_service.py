@@ -1,4 +1,4 @@
-"""Study sessions end to end on a real SQLite file: memories, review order, restarts, reports."""
+"""Study sessions end to end on both stores: memories, review order, restarts, reports."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bot.core.study.memory import review
 from bot.core.study.service import DAY, StudyService
 from bot.core.study.session import SessionKind
 from bot.storage import SqliteStore
+from bot.storage.opening import open_store
 from tests.conftest import Clock
 
 WRONG, RIGHT = False, True
@@ -67,16 +68,16 @@ async def test_review_brings_back_missed_questions_first_and_stores_fsrs_state(
 
 
 async def test_a_session_survives_a_restart_and_counts_no_answer_twice(
-    db_path: Path, mini_bank: Bank, clock: Clock
+    db_target: str | Path, mini_bank: Bank, clock: Clock
 ) -> None:
-    store = await SqliteStore.open(db_path)
+    store = await open_store(db_target)
     study, ann = _study(store, mini_bank, clock), await _player(store)
     asked = await study.start(ann, SessionKind.EXAM, count=4)
     assert asked.ends_at == clock.now + 4 * 90
     feedback = await study.answer(ann, asked.session_id, 0, 0)
     await store.close()
 
-    store = await SqliteStore.open(db_path)  # the bot restarted
+    store = await open_store(db_target)  # the bot restarted
     try:
         study = _study(store, mini_bank, clock)
         resumed = await study.current(ann)
