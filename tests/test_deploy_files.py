@@ -43,6 +43,7 @@ SCOPES = {
     "conversations_replies": "channels:history",
     "conversations_open": "im:write",  # the opt-in study reminder, by DM
     "usergroups_users_list": "usergroups:read",  # user groups as teams
+    "files_upload_v2": "files:write",  # image cards: getUploadURLExternal + completeUploadExternal
 }
 
 
@@ -50,7 +51,9 @@ def test_the_slack_manifest_grants_every_scope_the_adapter_uses() -> None:
     import re
 
     source = "\n".join(p.read_text() for p in (ROOT / "bot" / "adapters" / "slack").glob("*.py"))
-    used = set(re.findall(r"\.((?:chat|reactions|users|conversations|usergroups)_[A-Za-z_]+)\(", source))
+    used = set(
+        re.findall(r"\.((?:chat|reactions|users|conversations|usergroups|files)_[A-Za-z_0-9]+)\(", source)
+    )
     assert used, "no Web API calls found: the pattern is out of date"
     assert used <= set(SCOPES), f"add the scope of {used - set(SCOPES)} to SCOPES and the manifest"
     manifest = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text())

@@ -59,3 +59,17 @@ def shown(body: dict[str, Any]) -> str:
             t = el.get("text")
             parts.append(t.get("text", "") if isinstance(t, dict) else (t or ""))
     return "\n".join(parts)
+
+
+async def shared_card(
+    server: SlackTestServer, command: str, *, channel: str = CHANNEL, **kw: Any
+) -> dict[str, Any]:
+    """Run a /quiz command whose reply is an image card (a board) and return the message that shared it in
+    `channel`: the uploaded file in `files`, the text version as its text (the upload's initial comment)."""
+    from tests.conftest import until
+
+    before = len(server.messages.get(channel, []))
+    envelope = await server.slash("/quiz", command, **kw)
+    await server.wait_for_ack(envelope)
+    await until(lambda: any(m.get("files") for m in server.messages.get(channel, [])[before:]))
+    return next(m for m in server.messages[channel][before:] if m.get("files"))

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.adapters.slack.render import OPTION_EMOJI
 from bot.core.bank_loader import load_bank
-from tests.adapters.slack_harness import CHANNEL, running_slack, shown
+from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
 from tests.conftest import FIXTURE_BANK, until
 from tests.servers.slack import SlackTestServer
 
@@ -56,8 +56,8 @@ async def test_question_reactions_reveal_in_thread(slack: SlackTestServer, tmp_p
         text = shown(reveal)
         assert f"Answer to #1: :{OPTION_EMOJI[right]}:" in text and "(2 in all)" in text
         assert "1. ann +" in text and "bo +" not in text
-        board = await slash(slack, "/quiz", "leaderboard", user_id="U1")
-        assert "*1.* ann" in shown(board) and board.get("response_type") == "in_channel"
+        board = await shared_card(slack, "leaderboard", user_id="U1")  # a picture, its text the comment
+        assert "*1.* ann" in board["text"] and board["files"][0]["name"] == "board.png"
 
 
 async def test_admin_commands_and_helpful_errors(slack: SlackTestServer, tmp_path: Path) -> None:
@@ -182,9 +182,9 @@ async def test_teams_competitions_and_stats(slack: SlackTestServer, tmp_path: Pa
         await until(lambda: bool(bot.app.service.open_rounds()[0].answers))
         await bot.app.service.close_round(1)
         await slack.wait_for_messages(CHANNEL, 2)
-        standings = await slash(slack, "/quiz", "competition standings")
+        standings = await shared_card(slack, "competition standings")
         assert "ann" in shown(standings)
-        teams = await slash(slack, "/quiz", "leaderboard competition teams")
+        teams = await shared_card(slack, "leaderboard competition teams")
         assert "Night Owls" in shown(teams)
         stats = await slash(slack, "/quiz", "stats", user_id="U1")
         assert "1/1" in shown(stats) or "100%" in shown(stats)

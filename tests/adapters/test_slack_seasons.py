@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.render import OPTION_EMOJI
-from tests.adapters.slack_harness import CHANNEL, running_slack, shown
+from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
 from tests.adapters.test_slack_e2e import answer_of, slash
 from tests.conftest import Clock, until
 from tests.servers.slack import SlackTestServer
@@ -75,7 +75,7 @@ async def test_a_recurring_team_season_on_slack(slack: SlackTestServer, tmp_path
         assert "You joined Red" in shown(joined)
         await answer(slack, bot, msg, {"U4": True})  # counts for Blue
         await answer(slack, bot, await post(slack, bot), {"U4": True})  # counts for Red
-        board = shown(await slash(slack, "/quiz", "competition standings Cup"))
+        board = shown(await shared_card(slack, "competition standings Cup"))  # the card's text comment
         assert "Teams: Cup" in board and "Rule: points of the top 1 members." in board
         assert "Red: " in board and "3 members, 3 active" in board  # ann, cy, dan (answered for Red)
         assert "Blue: " in board and "1 member, 2 active" in board  # bo now; dan's answers before stay

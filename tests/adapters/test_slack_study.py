@@ -15,7 +15,7 @@ from bot.adapters.slack.render import OPTION_EMOJI
 from bot.core.bank_loader import load_bank
 from bot.core.bank_schema import Question
 from bot.study_worker import StudyWorker
-from tests.adapters.slack_harness import CHANNEL, running_slack, shown
+from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
 from tests.conftest import FIXTURE_BANK, until
 from tests.servers.slack import SlackTestServer
 
@@ -92,15 +92,17 @@ async def test_a_practice_by_clicks_stays_in_ephemeral_messages(
         assert "already answered" in shown(again) and again["replace_original"] is False
         (last,) = await answer_all(slack, second, right=True)
         assert "*Right.*" in shown(last) and "Practice done" in shown(last) and not buttons(last)
-        board = await said(slack, slash(slack, "leaderboard"))
-        assert "ann" not in shown(board)
+        board = await shared_card(slack, "leaderboard", user_id="U1")  # the board's picture and text
+        assert "ann" not in shown(board) and "No scores yet." in shown(board)
         mine = await said(slack, slash(slack, "stats"))
         assert private_to(slack, mine, "U1") and "*Study*\nReviews due: 0 now" in shown(mine)
         assert "Exploratory data analysis (EDA) " in shown(mine)  # readiness of the stage practised
         other = await said(slack, slash(slack, "stats U1", user="U2"))  # someone else's: no study lines
         assert "Study" not in shown(other) and private_to(slack, other, "U2")
         assert "Exploratory" not in shown(other)  # nor her private answers' accuracy by stage
-        assert slack.messages.get(CHANNEL, []) == [] and slack.ephemerals == []  # nothing posted anywhere
+        assert (
+            slack.messages.get(CHANNEL, []) == [board] and slack.ephemerals == []
+        )  # only the board asked for
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM study_answers").fetchone() == (2,)

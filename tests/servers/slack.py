@@ -32,7 +32,9 @@ message_ts=)`, `wait_for(predicate)`, `request_refresh()` (Slack's "disconnect" 
 chat.delete, conversations.history (newest first, with `metadata` only given include_all_metadata),
 conversations.replies (a thread, parent first), usergroups.users.list (`usergroups`: id -> member ids;
 a scope in `missing_scopes` makes it missing_scope, as for an app installed before the scope was added),
-conversations.open (a DM with one user: slack_dms.py, `dms`),
+conversations.open (a DM with one user: slack_dms.py, `dms`), the file upload flow (`files`: id -> name,
+length, alt_txt, the bytes POSTed to its upload URL, the channel it was shared in; a completed upload with a
+channel_id posts a message with `files` and the initial comment as its text),
 `fail_after_next` (the call takes effect, then the reply is an error: a retry would post twice) and
 `drop_next` (no reply at all: the connection closes, before or after the call takes effect). Close the Socket Mode handler before `stop()`, or the client keeps reconnecting.
 
@@ -89,6 +91,8 @@ class SlackTestServer(SlackDMs, SlackHTTP):
         "conversations.replies": "_conversations_replies",
         "conversations.open": "_conversations_open",
         "usergroups.users.list": "_usergroups_users_list",
+        "files.getUploadURLExternal": "_files_get_upload_url_external",
+        "files.completeUploadExternal": "_files_complete_upload_external",
     }
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -98,6 +102,7 @@ class SlackTestServer(SlackDMs, SlackHTTP):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/socket", self._handle_socket)
         app.router.add_post("/response/{rid}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -58,6 +58,22 @@ class SlackHTTP(SlackState):
         self._notify()
         return web.json_response({"ok": True})
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal returned: the file's bytes, raw or as a multipart file."""
+        record = self.files.get(request.match_info["file_id"])
+        if record is None or record["completed"]:
+            return web.Response(status=404, text="file not found")
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            part = next((v for v in form.values() if not isinstance(v, str)), None)
+            data = part.file.read() if part is not None else b""
+        else:
+            data = await request.read()
+        self.calls.append(("upload", {"file_id": record["id"], "size": len(data)}))
+        record["data"] = data
+        self._notify()
+        return web.Response(text=f"OK - {len(data)}")
+
     async def _read_args(self, request: web.Request) -> dict[str, Any]:
         args: dict[str, Any] = dict(request.query)
         if request.method == "POST" and request.can_read_body:

@@ -88,6 +88,8 @@ class SlackState:
         self.connections = 0
         self.envelopes: list[dict[str, Any]] = []  # every envelope sent over Socket Mode, in order
         self.response_urls: dict[str, dict[str, Any]] = {}  # response_url id -> what it was issued for
+        # files.getUploadURLExternal -> POST /upload/ID -> files.completeUploadExternal: id -> the file's record
+        self.files: dict[str, dict[str, Any]] = {}
 
         # plumbing
         self._runner: web.AppRunner | None = None

@@ -1,5 +1,6 @@
 """The fake Slack's Web API methods: auth.test, apps.connections.open, chat.*, reactions.*, users.info,
-usergroups.users.list and conversations.* (info, history, replies), each taking the call's arguments and token and returning
+usergroups.users.list, conversations.* (info, history, replies) and the file upload flow (files.getUploadURLExternal,
+files.completeUploadExternal; the bytes go to /upload/ID in slack_http.py), each taking the call's arguments and token and returning
 the reply's fields, or raising ``SlackApiFailure`` for {"ok": false}.
 
 A layer of ``SlackTestServer`` (tests/servers/slack.py), whose ``__init__`` holds the method table;
@@ -8,6 +9,7 @@ tokens, rate limits and scripted failures are checked before a method runs (slac
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -245,3 +247,56 @@ class SlackWebApi(SlackSocketMode):
         if group not in self.usergroups:
             raise SlackApiFailure("no_such_subteam")
         return {"users": list(self.usergroups[group])}
+
+    # -- files: the upload flow (getUploadURLExternal, the bytes to the URL, completeUploadExternal) --------
+
+    def _files_get_upload_url_external(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if "files:write" in self.missing_scopes:
+            raise SlackApiFailure("missing_scope", needed="files:write", provided="chat:write,commands")
+        filename, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not filename or not length.isdigit():
+            raise SlackApiFailure("invalid_arguments")
+        file_id = f"F{len(self.files) + 1:08d}"
+        self.files[file_id] = {
+            "id": file_id,
+            "name": filename,
+            "length": int(length),
+            "alt_txt": args.get("alt_txt"),
+            "data": None,  # the bytes, once POSTed to the upload URL
+            "completed": False,
+        }
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        raw = args.get("files")
+        try:
+            wanted = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            raise SlackApiFailure("invalid_arguments") from None
+        if not isinstance(wanted, list) or not wanted:
+            raise SlackApiFailure("invalid_arguments")
+        channel = self._channel(args["channel_id"]) if args.get("channel_id") else None
+        done = []
+        for item in wanted:
+            record = self.files.get(str(item.get("id")))
+            if record is None or record["completed"]:
+                raise SlackApiFailure("file_not_found")
+            if record["data"] is None or len(record["data"]) != record["length"]:
+                raise SlackApiFailure("file_upload_size_mismatch" if record["data"] else "file_not_found")
+            record.update(completed=True, title=item.get("title") or record["name"], channel=channel)
+            done.append({k: v for k, v in record.items() if k != "data"})
+        if channel is not None:  # shared: a message with the files, the initial comment as its text
+            message = {
+                "type": "message",
+                "ts": self._next_ts(),
+                "channel": channel,
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "text": str(args.get("initial_comment") or ""),
+                "files": done,
+                "upload": True,
+            }
+            self.messages.setdefault(channel, []).append(message)
+            for record in done:
+                self.files[record["id"]]["ts"] = message["ts"]
+        return {"files": [{"id": f["id"], "title": f["title"]} for f in done]}

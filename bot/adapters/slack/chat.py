@@ -19,7 +19,7 @@ from ...core.recap import RecapView
 from ...core.views import ChannelRef, LeaderboardView, QuestionView, RevealView
 from ..recap_text import recap_lines
 from . import render
-from .files import blocks_text, post_card
+from .files import card_comment, post_card
 from .users import SlackUser, Users
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ class SlackChat:
 
     async def post_board(self, where: ChannelRef, view: LeaderboardView) -> None:
         text, blocks = render.board(view)
-        comment = blocks_text(blocks, text)
+        comment = card_comment(text, blocks)
         if not await post_card(
             self._poster, where.channel, compose.season(view), "standings.png", text, comment
         ):

@@ -38,6 +38,14 @@ def blocks_text(blocks: list[dict[str, Any]] | None, fallback: str = "") -> str:
     return text if len(text) <= COMMENT else text[: COMMENT - 1] + "…"
 
 
+def card_comment(title: str, blocks: list[dict[str, Any]] | None) -> str:
+    """A reply's text version for an upload's comment: its plain title, then the rest of its blocks."""
+    body = blocks_text(blocks)
+    if body.startswith(f"*{title}*"):
+        body = body[len(title) + 2 :].lstrip("\n")
+    return f"{title}\n{body}".strip()
+
+
 async def post_card(
     client: AsyncWebClient, channel: str, make: compose.Make, name: str, title: str, comment: str
 ) -> bool:
@@ -68,7 +76,7 @@ async def show_reply(chat: SlackChat, reply: Reply, channel: str, user: str) -> 
     if isinstance(reply, Board):
         text, blocks = render.board(reply.view)
         make = compose.board(reply.view, user)
-        return await chat.share_card(channel, make, "board.png", text, blocks_text(blocks, text))
+        return await chat.share_card(channel, make, "board.png", text, card_comment(text, blocks))
     if isinstance(reply, Stats) and reply.progress is not None:
         text, blocks = render.stats(reply.view)
         try:

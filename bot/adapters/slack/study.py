@@ -19,6 +19,7 @@ from .. import study_flow as flow
 from .. import text_commands as tc
 from ..text_commands import Caller
 from . import render
+from .files import show_reply
 
 if TYPE_CHECKING:
     from .app import SlackBot
@@ -147,6 +148,7 @@ class SlackStudy:
         lines = flow.summary_lines(summary, MARKUP, "/quiz practice")
         out = [*(out or []), render._section("\n".join([MARKUP.bold("Study"), *lines]))]
         await respond(text=text, blocks=out, response_type="ephemeral")  # the asker's own: always private
+        await show_reply(self.bot.chat, reply, who.channel.external_id, who.player)  # the card, by DM
 
     async def clicked(self, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
         """An option button: record the answer and replace the message with the feedback and the next."""
