@@ -242,6 +242,7 @@ def _check_references(sources: list[_Source], report: _Report) -> None:
             report.add(src.path, src.line(loc), f"{_dotted(loc)}: '{ref}' is a {kind.value}, not a {what}")
 
     concept_kinds = [k for k in Kind if k not in (Kind.STAGE, Kind.SERVICE)]
+    names = {_term(n): e.id for s in sources for _, e in s.glossary for n in (e.name, *e.aliases)}
     for src in sources:
         for i, entry in src.glossary:
             for j, ref in enumerate(entry.stages):
@@ -257,7 +258,7 @@ def _check_references(sources: list[_Source], report: _Report) -> None:
                 expect(src, ("questions", i, "concepts", j), ref, concept_kinds, "concept")
             if q.answer_ref is not None:
                 expect(src, ("questions", i, "answer_ref"), q.answer_ref, list(Kind), "glossary entry")
-        _check_lookup(src, expect, unique, seen_terms)
+        _check_lookup(src, expect, unique, seen_terms, names, report)
     trouble = next((s for s in sources if s.glossary_trouble is not None), None)
     if trouble is not None and checked:
         report.add(
@@ -268,8 +269,21 @@ def _check_references(sources: list[_Source], report: _Report) -> None:
         )
 
 
-def _check_lookup(src: _Source, expect: Any, unique: Any, seen_terms: dict[str, tuple[_Source, Loc]]) -> None:
-    """Lookup's learner words: each word or phrase in one group only, cues naming stages."""
+def _term(text: str) -> str:
+    """A term as lookup compares terms: lower case, punctuation to spaces."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def _check_lookup(
+    src: _Source,
+    expect: Any,
+    unique: Any,
+    seen_terms: dict[str, tuple[_Source, Loc]],
+    names: dict[str, str],
+    report: _Report,
+) -> None:
+    """Lookup's learner words: each word or phrase in one group only (or in the outside list), cues naming
+    stages, and no outside term naming a glossary entry."""
     if src.lookup is None:
         return
     for i, group in enumerate(src.lookup.same):
@@ -278,6 +292,16 @@ def _check_lookup(src: _Source, expect: Any, unique: Any, seen_terms: dict[str, 
     for i, cue in enumerate(src.lookup.cues):
         for j, ref in enumerate(cue.stages):
             expect(src, ("lookup", "cues", i, "stages", j), ref, [Kind.STAGE], "stage")
+    for i, term in enumerate(src.lookup.filler):
+        unique(seen_terms, src, ("lookup", "filler", i), " ".join(term.casefold().split()))
+    for i, term in enumerate(src.lookup.outside):
+        loc: Loc = ("lookup", "outside", i)
+        unique(seen_terms, src, loc, " ".join(term.casefold().split()))
+        if _term(term) in names:
+            entry = names[_term(term)]
+            report.add(
+                src.path, src.line(loc), f"{_dotted(loc)}: '{term}' names the glossary entry '{entry}'"
+            )
 
 
 def load_bank(paths: Sequence[Path | str]) -> Bank:
@@ -297,6 +321,9 @@ def load_bank(paths: Sequence[Path | str]) -> Bank:
         raise BankError([f"{', '.join(str(p) for p in paths)}: the bank has no questions"])
     words = [s.lookup for s in sources if s.lookup is not None]
     lookup = LookupWords(
-        same=tuple(g for w in words for g in w.same), cues=tuple(c for w in words for c in w.cues)
+        same=tuple(g for w in words for g in w.same),
+        cues=tuple(c for w in words for c in w.cues),
+        filler=tuple(f for w in words for f in w.filler),
+        outside=tuple(o for w in words for o in w.outside),
     )
     return Bank(glossary, questions, lookup)

@@ -161,6 +161,14 @@ class LookupWords(_Strict):
         default=(), description="Each group: words or phrases a learner uses for the same thing."
     )
     cues: tuple[Cue, ...] = ()
+    filler: tuple[Term, ...] = Field(
+        default=(), description="Words that say nothing about a need ('someone', 'please'): not evidence."
+    )
+    outside: tuple[Term, ...] = Field(
+        default=(),
+        description="AWS services and tech terms this bank does not cover: a query naming one (and no glossary"
+        " entry) gets no card, as not covered.",
+    )
 
 
 class BankFile(_Strict):

@@ -79,3 +79,41 @@ def test_the_loader_reports_a_word_in_two_groups_and_a_cue_naming_no_stage(tmp_p
     text = "\n".join(failed.value.problems)
     assert f"{words}:4: lookup.same[1][1]: 'large' also at {words}:3" in text
     assert f"{words}:7: lookup.cues[0].stages[1]: 'amazon-s3' is a service, not a stage" in text
+
+
+@pytest.mark.parametrize(
+    "query", ["aws step functions state machine", "ECS Fargate", "how do I set up a load balancer"]
+)
+def test_a_product_outside_the_bank_gets_no_card_as_not_covered(lookup: Lookup, query: str) -> None:
+    answer = lookup.answer(query)
+    assert answer.hits == () and not answer.covered
+
+
+def test_an_outside_product_beside_a_glossary_name_leaves_the_name_s_card(lookup: Lookup) -> None:
+    assert first(lookup, "call a sagemaker endpoint from lambda") == "sagemaker-endpoints"
+
+
+def test_filler_words_and_paired_letters(lookup: Lookup) -> None:
+    assert first(lookup, "BI tool") == "amazon-quicksight"  # "tool" says nothing
+    assert first(lookup, "F-1") == "f1-score"  # "f 1" is "f1"
+
+
+def test_asking_what_it_is_gives_the_stage_doing_gives_the_service(lookup: Lookup) -> None:
+    assert first(lookup, "the phase where the model is hosted for real time predictions") == "deployment"
+    assert first(lookup, "host the model for real time predictions") == "sagemaker-endpoints"
+    assert first(lookup, "the stage where images get labeled by people") == "data-labeling"
+    assert first(lookup, "get images labeled by people") == "sagemaker-ground-truth"
+
+
+def test_the_loader_reports_an_outside_term_naming_a_glossary_entry(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    for f in ("glossary.yaml", "01-problem-definition.yaml"):
+        (bank / f).write_text((ROOT / "questions" / f).read_text(encoding="utf-8"), encoding="utf-8")
+    words = bank / "lookup-words.yaml"
+    words.write_text("lookup:\n  filler: [please]\n  outside: [kafka, Amazon S3, Please]\n", encoding="utf-8")
+    with pytest.raises(BankError) as failed:
+        load_bank([bank])
+    text = "\n".join(failed.value.problems)
+    assert f"{words}:3: lookup.outside[1]: 'Amazon S3' names the glossary entry 'amazon-s3'" in text
+    assert f"{words}:3: lookup.outside[2]: 'please' also at {words}:2" in text

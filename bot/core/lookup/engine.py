@@ -10,6 +10,7 @@ query's weight of words and at least two of its words (a one-word query: all of 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ..bank import Bank
@@ -28,11 +29,20 @@ NEAR_EQUAL = 0.85  # a second card scoring this share of the first is shown besi
 SUGGEST = 60.0  # names this close are offered when nothing fits
 SERVICE_OVER_STAGE = 0.75  # a service whose evidence scores this share of its stage's comes first
 SERVICE_COVERS = 0.8  # ... and explains this share of the words the stage explains
+IDEA_OVER_SERVICE = (
+    0.7  # asking what it is: a stage or concept scoring this share of its service's comes first
+)
 SERVICE_DEPTH = 4  # how far down the ranking such a service is looked for
 NAME_NOISE = 70.0  # in a description, names matched less than this are chance resemblances
 CUE = 1.5  # a lifecycle cue ("before training") multiplies the word score of its stages' entries by this
 KNOWN_FIT = 0.7  # nothing-fits rule: the share of the known words' weight a clear leader must hold
 LEAD = 1.5  # ... and how far its word score must lead the next entry's
+
+# A query asking what something is or where it belongs, not for something done.
+ASKING = re.compile(
+    r"^(what|which)\b|\b(what is|what s|what are|called|term for|meaning of|define|definition of|concept of)\b"
+    r"|\bthe (stage|step|phase|practice|concept|idea|process) (of|where|when|in which|that)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -100,8 +110,11 @@ class Lookup:
                 fused[entry] = fused.get(entry, 0.0) + weight / (1 + rank)
         ranked = [_Ranked(e, f, names.get(e, 0.0), words.get(e), e == clear) for e, f in fused.items()]
         ranked.sort(key=lambda r: (-r.fused, self.bank.glossary[r.entry].name))
-        if w_words > w_names:
-            self._service_first(ranked)
+        if w_words > w_names:  # a need: asking what it is puts the stage or concept first, doing the service
+            if ASKING.search(cleaned):
+                self._idea_first(ranked)
+            else:
+                self._service_first(ranked)
         return ranked
 
     def _in(self, entry_id: str, stages: frozenset[str]) -> bool:
@@ -150,6 +163,22 @@ class Lookup:
                 ranked.insert(0, ranked.pop(i))
                 return
 
+    def _idea_first(self, ranked: list[_Ranked]) -> None:
+        """A query asking what something is or which stage ("what is", "the phase where"): when a service
+        comes first, the stage or concept it serves comes before it if its evidence is nearly as strong."""
+        top = ranked[0] if ranked else None
+        if top is None or top.words is None or self.bank.glossary[top.entry].kind is not Kind.SERVICE:
+            return
+        for i, r in enumerate(ranked[1:SERVICE_DEPTH], start=1):
+            strong = (
+                r.words is not None
+                and r.words.score >= IDEA_OVER_SERVICE * top.words.score
+                and r.words.coverage >= SERVICE_COVERS * top.words.coverage
+            )
+            if strong and r.fits and self._serves(top.entry, r.entry):
+                ranked.insert(0, ranked.pop(i))
+                return
+
     def _hit(self, entry_id: str, score: float) -> LookupHit:
         entry = self.bank.glossary[entry_id]
         return LookupHit(
@@ -165,6 +194,10 @@ class Lookup:
     def answer(self, query: str, limit: int = 5) -> LookupAnswer:
         """The cards that fit the query, best first, or none with close names to suggest."""
         cleaned = clean(query)
+        outside, rest = self.words.learner.outside(cleaned)
+        if outside and not self._names.named(rest):  # a product this bank does not cover, and none it does
+            return LookupAnswer(query, (), covered=False)
+        cleaned = rest
         if not cleaned:
             return LookupAnswer(query, ())
         order = parse(cleaned)
@@ -232,12 +265,12 @@ class Lookup:
     def _subject(self, order: OrderQuestion) -> GlossaryEntry | None:
         if not order.subject:
             return None
-        fitting = [r for r in self._rank(order.subject) if r.fits]
-        for r in fitting[:3]:  # the best that has a place in the lifecycle
-            entry = self.bank.glossary[r.entry]
-            if self.lifecycle.stages_of(entry):
-                return entry
-        return None
+        fitting = [self.bank.glossary[r.entry] for r in self._rank(order.subject) if r.fits][:3]
+        if order.relation in (Relation.AFTER, Relation.BEFORE):  # "after data cleaning": a stage if one fits
+            stage = next((e for e in fitting if self.lifecycle.is_stage(e.id)), None)
+            if stage is not None:
+                return stage
+        return next((e for e in fitting if self.lifecycle.stages_of(e)), None)  # the best with a place
 
     def _order(self, query: str, order: OrderQuestion, limit: int) -> LookupAnswer | None:
         life = self.lifecycle

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..bank import Bank
+from .names import joined
 
 
 class Field(StrEnum):
@@ -48,4 +49,4 @@ def documents(bank: Bank) -> list[Evidence]:
             right = q.options[q.answer_index]
             text = " ".join([q.prompt, right.text, right.why or "", q.explanation])
             docs.append(Evidence(q.answer_ref, Field.QUESTIONS, text))
-    return docs
+    return [Evidence(d.entry, d.field, joined(d.text)) for d in docs]

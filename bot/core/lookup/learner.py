@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..bank_schema import Cue, LookupWords
+from ..bank_schema import LookupWords
 from .names import clean
 
 SAME = 0.8  # an equivalent word weighs this share of the word typed
@@ -50,7 +50,8 @@ class LearnerWords:
                 elif stemmed not in phrases:
                     phrases.append(stemmed)
             self.groups.append(phrases)
-        self.cues = [(_pattern(cue), frozenset(cue.stages), cue.strip) for cue in words.cues]
+        self.cues = [(_pattern(cue.words), frozenset(cue.stages), cue.strip) for cue in words.cues]
+        self._outside = _pattern(words.outside, plural=True) if words.outside else None
 
     def slots(self, stems: Sequence[str], respell: Callable[[str], str]) -> list[Slot]:
         """The query's stems as slots: the longest phrase of the table starting at each word is taken; a
@@ -88,7 +89,18 @@ class LearnerWords:
                 cleaned = rest if strip else cleaned
         return " ".join(cleaned.split()), frozenset(stages)
 
+    def outside(self, cleaned: str) -> tuple[list[str], str]:
+        """The terms of the outside list a cleaned query names (products this bank does not cover), and the
+        query without them."""
+        if self._outside is None:
+            return [], cleaned
+        found = [m.group(1) for m in self._outside.finditer(cleaned)]
+        return found, " ".join(self._outside.sub(" ", cleaned).split()) if found else cleaned
 
-def _pattern(cue: Cue) -> re.Pattern[str]:
-    phrases = sorted((clean(w) for w in cue.words), key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")\b")
+
+def _pattern(terms: Sequence[str], plural: bool = False) -> re.Pattern[str]:
+    phrases = sorted((clean(w) for w in terms), key=len, reverse=True)
+    ending = r"(?:e?s)?" if plural else ""
+    return re.compile(
+        r"\b(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + ")" + ending + r"\b"
+    )

@@ -63,7 +63,8 @@ _PATTERNS: list[tuple[Relation, str, str]] = [
 _FILLER = re.compile(
     r"\b(what|which|where|when|how|s|is|are|comes?|do|does|did|i|we|you|then|step|stage|phase|happens?|"
     r"the|a|an|of|in|to|right|ml|lifecycle|life cycle|project|process|stages|steps|used|use|uses|fits?|belongs?|"
-    r"part|thing|now|should|my|our|it|after|before|next|first|last|once|up|with|for)\b"
+    r"part|thing|now|should|my|our|it|after|before|next|first|last|once|up|with|for|follows?|following|"
+    r"precedes?|preceding)\b"
 )
 
 

@@ -13,9 +13,19 @@ _VENDOR = re.compile(r"^(amazon|aws)\s+(sagemaker\s+)?")
 _BRACKETS = re.compile(r"\s*\(([^)]*)\)")
 
 
+_LETTERS = re.compile(r"\b(\w) (?=\w\b)")  # single letters or digits in a row: "f 1", "a b"
+_PAIRED = re.compile(r"\b(\w)[/-](?=\w\b)")  # the same in a text: "A/B", "F-1"
+
+
+def joined(text: str) -> str:
+    """A text with paired single characters written as one word ("A/B test" is "AB test"), as queries are."""
+    return _PAIRED.sub(r"\1", text)
+
+
 def clean(text: str) -> str:
-    """Lower case, punctuation to spaces, trimmed: how names and queries are compared."""
-    return str(utils.default_process(text))
+    """Lower case, punctuation to spaces, trimmed, single characters in a row joined ("F-1" is "f1", "A/B"
+    is "ab"): how names and queries are compared."""
+    return _LETTERS.sub(r"\1", str(utils.default_process(text)))
 
 
 def _forms(entry: GlossaryEntry) -> set[str]:
@@ -39,6 +49,8 @@ class NameIndex:
                 self.names.append(name)
                 self.owner.append(entry.id)
         self._words = [frozenset(n.split()) for n in self.names]
+        self._phrases = {tuple(n.split()) for n in self.names}
+        self._longest = max((len(p) for p in self._phrases), default=0)
         self.vocab = sorted(set().union(*self._words))
 
     def scores(self, query: str) -> dict[str, float]:
@@ -74,6 +86,15 @@ class NameIndex:
                 for m in process.extract(word, self.vocab, scorer=fuzz.ratio, score_cutoff=80, limit=None)
             )
         return found
+
+    def named(self, query: str) -> bool:
+        """Whether a cleaned query holds some entry's name or alias as whole words."""
+        words = query.split()
+        return any(
+            tuple(words[i : i + n]) in self._phrases
+            for n in range(1, self._longest + 1)
+            for i in range(len(words) - n + 1)
+        )
 
     def known(self, word: str) -> bool:
         """Whether a typed word is, or is close to, a word of some name."""

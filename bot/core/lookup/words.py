@@ -56,7 +56,8 @@ class WordIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
         self._np: Any = np
         self._tokenizer: Any = bm25s.tokenization.Tokenizer(
-            stemmer=Stemmer.Stemmer("english"), stopwords=list(STOPWORDS_EN_PLUS)
+            stemmer=Stemmer.Stemmer("english"),
+            stopwords=list(STOPWORDS_EN_PLUS) + [w.casefold() for w in (learner.filler if learner else ())],
         )
         tokens = self._tokenizer.tokenize([d.text for d in docs], return_as="tuple", show_progress=False)
         self.entries: list[str] = list(dict.fromkeys(d.entry for d in docs))
