@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
             s.add_argument("--limit", type=_positive, default=10)
         else:
             s.add_argument("user", help="player name or platform id")
+        s.add_argument("--image", metavar="PATH", help="also draw the card as a PNG file at PATH")
         s.add_argument("--platform", default="console", choices=["console", "discord", "slack"])
         s.add_argument(
             "--community",

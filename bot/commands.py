@@ -16,6 +16,7 @@ from .core.bank_schema import BankFile
 from .core.boards import leaderboard, parse_period, player_stats
 from .core.coverage import coverage
 from .core.lookup import Lookup
+from .core.moves import board_with_moves
 from .settings import Settings
 from .storage import SqliteStore
 from .storage.backup import backup as backup_database
@@ -115,7 +116,7 @@ async def boards(args: argparse.Namespace, settings: Settings) -> int:
         community = await store.community(args.platform, args.community)
         now = time.time()
         if args.command == "leaderboard":
-            view = await leaderboard(
+            view = await (board_with_moves if args.image else leaderboard)(
                 store,
                 community,
                 period=parse_period(args.period),
@@ -125,6 +126,11 @@ async def boards(args: argparse.Namespace, settings: Settings) -> int:
                 limit=args.limit,
             )
             print(render.board(view))
+            if args.image:  # the card as a PNG; the text above is printed either way
+                from .adapters.console.pictures import write_card
+                from .cards import compose
+
+                print(await write_card(compose.board(view), Path(args.image)))
         else:
             bank = load_bank(settings.questions)
             stats = await player_stats(store, bank, community, args.user.lower(), now)
@@ -137,6 +143,15 @@ async def boards(args: argparse.Namespace, settings: Settings) -> int:
                 study = StudyService(store, lambda: bank)
                 await study.fold_channel_answers()
                 print(summary_text(await study.summary(found.id), practice="quizbot practice"))
+            if args.image:
+                from .adapters.console.pictures import write_card
+                from .cards import compose
+                from .core.progress import progress
+
+                shown = await progress(
+                    store, bank, community, args.user.lower(), now, study=study if found else None
+                )
+                print(await write_card(compose.progress(shown), Path(args.image)))
     finally:
         await store.close()
     return 0
