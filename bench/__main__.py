@@ -17,7 +17,7 @@ SUITES = {
     "bank": "bank load and validation, lookup and autocomplete",
     "schedules": "10k schedules falling due at once",
     "startup": "quizbot run (console) start-up time and memory",
-    "cards": "image cards: leaderboard, season and progress drawn to PNG",
+    "cards": "image cards: leaderboard, season, weekly recap and progress drawn to PNG",
     "study": "study features: due questions and question analytics at 1M answers",
 }
 

@@ -1,4 +1,5 @@
-"""Cards: how long drawing each image card takes (layout and PNG), first draw and the 95th percentile."""
+"""Cards: how long drawing each image card takes (layout and PNG: leaderboard, season, weekly recap, progress),
+first draw and the 95th percentile."""
 
 from __future__ import annotations
 

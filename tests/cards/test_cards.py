@@ -120,6 +120,10 @@ async def test_rendering_runs_off_the_event_loop() -> None:
 
 
 def test_importing_the_layouts_does_not_import_pillow() -> None:
-    code = "import sys, bot.cards.board, bot.cards.progress; print('PIL' in sys.modules)"
+    code = (  # the layouts, and every module that draws them, until a card is first drawn
+        "import sys, bot.cards.board, bot.cards.progress, bot.cards.compose, bot.app, bot.commands, "
+        "bot.adapters.console.run, bot.adapters.discord.cards, bot.adapters.slack.files; "
+        "print('PIL' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
