@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .layout import THEME, Box, Card, Measure, Text, Theme, fit, frame, heading
+from .layout import THEME, Box, Card, Measure, Text, Theme, fit, frame, heading, wrap
 
 WIDTH = 760
 ROW = 44
@@ -104,7 +104,8 @@ def season_card(
     (the rule, the winning team's best contributors)."""
     rows = list(rows)[:10]
     podium, rest = rows[:3], rows[3:]
-    height = 104 + 150 + ROW * len(rest) + (40 if footer else 0) + 30
+    notes = wrap(footer, 16, False, WIDTH - 56, measure, 2) if footer else []
+    height = 104 + 150 + ROW * len(rest) + 8 + 24 * len(notes) + 30
     card = frame(WIDTH, height, theme)
     y = heading(card, title, subtitle, measure, theme)
     slot = (WIDTH - 56) / 3
@@ -125,6 +126,7 @@ def season_card(
     for row in rest:
         board_row(card, y, row, measure, theme, moves=False)
         y += ROW
-    if footer:
-        card.items.append(Text(28, y + 4, fit(footer, 16, False, WIDTH - 56, measure), 16, theme.accent))
+    for line in notes:  # the rule and the winners' best contributors, in up to two lines
+        card.items.append(Text(28, y + 4, line, 16, theme.accent, max_width=WIDTH - 56))
+        y += 24
     return card

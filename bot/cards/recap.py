@@ -55,7 +55,7 @@ def recap_card(recap: Recap, measure: Measure, theme: Theme = THEME) -> Card:
         y += ROW
     if recap.climbers:
         card.items.append(Text(28, y + 6, "Biggest climbers", 14, theme.muted, bold=True))
-        line = fit("   ".join(recap.climbers), 17, False, inner, measure)
+        line = fit("  ·  ".join(recap.climbers), 17, False, inner, measure)
         card.items.append(Text(28, y + 28, line, 17, theme.up, max_width=inner))
         y += 56
     if recap.missed is not None:
