@@ -77,6 +77,26 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "quiz.sqlite3"
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the run even if a failed test left a database connection open: aiosqlite's worker threads are not
+    daemons, so one such leak kept the finished run alive until CI's limit. The summary is already printed."""
+    import os
+    import sys
+    import threading
+
+    left = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if left:
+        print(f"\nthreads left running after the tests: {', '.join(sorted(left)[:5])}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(getattr(config, "_quizbot_status", 1)))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._quizbot_status = int(exitstatus)  # type: ignore[attr-defined]  # for pytest_unconfigure
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test that uses the store (directly, or through the service) runs on both stores, unless marked
     sqlite_only (it looks into SQLite files or SQLite's own machinery)."""
