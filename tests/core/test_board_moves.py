@@ -34,7 +34,13 @@ async def game(tmp_path: Path, mini_bank: Bank) -> AsyncIterator[tuple[QuizServi
     writer = store.answer_writer()
     clock = Clock(MONDAY)
     service = QuizService(
-        bank=mini_bank, store=store, writer=writer, chat=RecordingChat(), platform="test", clock=clock
+        bank=mini_bank,
+        store=store,
+        writer=writer,
+        chat=RecordingChat(),
+        platform="test",
+        clock=clock,
+        rng=random.Random(7),
     )
     yield service, clock
     await service.stop()
@@ -43,7 +49,12 @@ async def game(tmp_path: Path, mini_bank: Bank) -> AsyncIterator[tuple[QuizServi
 
 
 async def _play(
-    service: QuizService, channel: ChannelRecord, clock: Clock, rng: random.Random, who: list[str], rounds: int
+    service: QuizService,
+    channel: ChannelRecord,
+    clock: Clock,
+    rng: random.Random,
+    who: list[str],
+    rounds: int,
 ) -> None:
     for _ in range(rounds):
         clock.now += rng.uniform(600, 0.5 * DAY)
@@ -56,13 +67,17 @@ async def _play(
         await service.close_round(rnd.id)
 
 
-async def _ranks(service: QuizService, community: int, period: Period, at: float, teams: bool = False) -> dict:
+async def _ranks(
+    service: QuizService, community: int, period: Period, at: float, teams: bool = False
+) -> dict:
     view = await leaderboard(service.store, community, period=period, at=at, teams=teams, limit=100)
     return {s.key: s.rank for s in view.rows}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-async def test_moves_equal_the_ranks_the_earlier_boards_showed(game: tuple[QuizService, Clock], seed: int) -> None:
+async def test_moves_equal_the_ranks_the_earlier_boards_showed(
+    game: tuple[QuizService, Clock], seed: int
+) -> None:
     service, clock = game
     rng = random.Random(seed)
     channel = await service.channel("g1", "quiz")

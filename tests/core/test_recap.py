@@ -38,7 +38,13 @@ class RecapChat(RecordingChat):
 async def _open(path: Path, bank: Bank, chat: RecapChat, clock: Clock) -> tuple[QuizService, SqliteStore]:
     store = await SqliteStore.open(path)
     service = QuizService(
-        bank=bank, store=store, writer=store.answer_writer(), chat=chat, platform="test", clock=clock
+        bank=bank,
+        store=store,
+        writer=store.answer_writer(),
+        chat=chat,
+        platform="test",
+        clock=clock,
+        rng=random.Random(7),
     )
     return service, store
 
