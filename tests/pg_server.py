@@ -99,6 +99,14 @@ class PgServer:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+            found = {
+                r[0] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            }
+            if found != {
+                *self.tables,
+                "quizbot_schema",
+            }:  # a test made or dropped tables: dropped, not reused
+                raise RuntimeError(f"database {name} no longer has the migrated tables only")
             async with conn.transaction():
                 await conn.execute(
                     "SET LOCAL session_replication_role = replica"
