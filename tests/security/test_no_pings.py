@@ -216,8 +216,11 @@ async def test_slack_messages_never_carry_a_mention_made_from_user_text(
         await until(lambda: len(rnd.answers) == 2)
         await bot.app.service.close_round(1)
         await server.wait_for_messages("C0001", 2)
+        # the leaderboard is shared in the channel as a card with its text as the comment, not a reply
+        envelope = await server.slash("/quiz", "leaderboard", user_id="U1")
+        await server.wait_for_ack(envelope)
+        await server.wait_for_messages("C0001", 3)
         for text, user in (
-            ("leaderboard", "U1"),
             ("stats", "UEVIL"),
             ("stats <!everyone>", "U1"),
             ("team create <!here>", "UEVIL"),
