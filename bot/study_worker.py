@@ -73,7 +73,7 @@ class StudyWorker:
             return 0
         self.folds += 1
         if folded:
-            log.info("study memories: %d channel answer(s) folded", folded)
+            log.debug("study memories: %d channel answer(s) folded", folded)
         return folded
 
     async def remind_now(self) -> int:
