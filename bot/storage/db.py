@@ -21,10 +21,11 @@ _OPEN_ATTEMPTS = 20  # about ten seconds in all
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every bundled migration, in order."""
+def migrations(package: str = "bot.storage") -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration bundled in `package`'s migrations/ folder, in order (the
+    PostgreSQL store keeps its own in bot.storage.postgres)."""
     found = []
-    for item in resources.files("bot.storage").joinpath("migrations").iterdir():
+    for item in resources.files(package).joinpath("migrations").iterdir():
         match = _MIGRATION_NAME.match(item.name)
         if match:
             found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))

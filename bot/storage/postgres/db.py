@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from typing import Any
 
 import asyncpg
 
 from ...core.errors import StorageError
+from ..db import migrations as bundled_migrations
 from .url import shown
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Two bots starting together on a new database: the second waits for the first's migration (this key is
 # quizbot's own, "QUIB" as in the SQLite application_id), then finds nothing left to do.
 _MIGRATION_LOCK = 0x51554942
@@ -22,16 +20,7 @@ _VERSIONS = "quizbot_schema"  # one row per applied migration: the PostgreSQL tw
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every bundled PostgreSQL migration, in order."""
-    found = []
-    for item in resources.files("bot.storage.postgres").joinpath("migrations").iterdir():
-        match = _MIGRATION_NAME.match(item.name)
-        if match:
-            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
-    found.sort()
-    for expected, (version, name, _) in enumerate(found, start=1):
-        if version != expected:
-            raise RuntimeError(f"migration {name} is out of sequence; expected {expected:04d}")
-    return found
+    return bundled_migrations("bot.storage.postgres")
 
 
 LATEST = len(migrations())
