@@ -82,7 +82,7 @@ def report_text(r: ExamReport) -> str:
             )
     if r.review_stages:
         names = ", ".join(a.name for a in r.review_stages)
-        lines.append(f"Review next: {names} (quizbot practice '{r.review_stages[0].name}')")
+        lines.append(f"Review next: {names} (quizbot practice {r.review_stages[0].key})")
     else:
         lines.append("Every stage at 70 % or better.")
     return "\n".join(lines)
