@@ -23,6 +23,8 @@ async def resume(service: QuizService) -> int:
     recovering: list[_Live] = []
     states = [RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]
     for rec in await service.store.rounds_in(states, service.platform):  # another platform's bot has its own
+        if _in_hand(service, rec.id):  # this process is revealing it, or will try its reveal again
+            continue
         channel = await service.store.channel_by_id(rec.channel_id)
         if rec.state is RoundState.PENDING:
             await service.store.mark_failed(rec.id, "the bot stopped before the question was posted")
@@ -51,6 +53,14 @@ async def resume(service: QuizService) -> int:
         await _recover_answers(service, live.round, live.channel)
         service._arm(live)  # closes at once when the round is already due
     return len(recovering)
+
+
+def _in_hand(service: QuizService, round_id: int) -> bool:
+    """True while this process is closing or revealing the round (it stays in `_live`, no longer open, until
+    its reveal is recorded) or waiting to try its reveal again: a resume meanwhile would reveal it twice."""
+    return round_id in service._unrevealed or any(
+        v.round.id == round_id and v.round.state is not RoundState.OPEN for v in service._live.values()
+    )
 
 
 async def _read_marks(
