@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.study.analytics import QuestionTally
+from ..core.study.analytics import QuestionTally, tallies_from_sums
 from ..core.study.memory import Memory
 from ..core.study.ports import ChannelAnswer, Fold
 from .db import Database
@@ -65,11 +65,14 @@ _UPSERT = (
 FOLD_BATCH = 50  # rounds folded into memories per transaction, so a large backlog never holds the writer long
 
 
-def _memory(r: Sequence[Any]) -> Memory:
+def memory_from_row(r: Sequence[Any]) -> Memory:
+    """A Memory from a row of (question id, state, step, stability, difficulty, due, last review, reviews,
+    lapses), as both stores select it."""
     return Memory(str(r[0]), int(r[1]), r[2], r[3], r[4], float(r[5]), r[6], int(r[7]), int(r[8]))
 
 
-def _params(player_id: int, m: Memory) -> tuple[object, ...]:
+def memory_params(player_id: int, m: Memory) -> tuple[object, ...]:
+    """The bound values of a memory's upsert, in the column order both stores use."""
     return (player_id, m.question_id, m.state, m.step, m.stability, m.difficulty, m.due, m.last_review,
             m.reviews, m.lapses)  # fmt: skip
 
@@ -96,14 +99,14 @@ class StudyRepo:
     async def memories(self, player_id: int) -> list[Memory]:
         """Every memory of one person."""
         async with self.db.reader.execute(_MEM + "WHERE player_id = ?", (player_id,)) as cur:
-            return [_memory(r) for r in await cur.fetchall()]
+            return [memory_from_row(r) for r in await cur.fetchall()]
 
     async def due_memories(self, player_id: int, at: float, limit: int) -> list[Memory]:
         """The person's memories due by `at`: missed last time first (lapsed, not yet back in review), then the
         most overdue."""
         sql = _MEM + "WHERE player_id = ? AND due <= ? ORDER BY (lapses > 0 AND state != 2) DESC, due LIMIT ?"
         async with self.db.reader.execute(sql, (player_id, at, limit)) as cur:
-            return [_memory(r) for r in await cur.fetchall()]
+            return [memory_from_row(r) for r in await cur.fetchall()]
 
     async def due_counts(self, player_id: int, at: float, until: float) -> tuple[int, int]:
         """How many of the person's questions are due now, and by `until`."""
@@ -177,7 +180,7 @@ class StudyRepo:
             )
             if cur.rowcount != 1:
                 return False
-            await conn.execute(_UPSERT, _params(player_id, memory))
+            await conn.execute(_UPSERT, memory_params(player_id, memory))
             await conn.execute(
                 "UPDATE players SET study_answered = study_answered + 1, study_correct = study_correct + ? "
                 "WHERE id = ?",
@@ -257,7 +260,7 @@ class StudyRepo:
                 ]
                 known = await self._known(conn, {(a[0], a[1]) for a in given})
                 changed = fold(known, given)
-                await conn.executemany(_UPSERT, [_params(p, m) for (p, _), m in changed.items()])
+                await conn.executemany(_UPSERT, [memory_params(p, m) for (p, _), m in changed.items()])
                 await conn.execute(
                     "UPDATE study_progress SET round_id = ? WHERE name = 'memories'", (ids[-1],)
                 )
@@ -268,7 +271,7 @@ class StudyRepo:
         found: dict[tuple[int, str], Memory] = {}
         rows = await conn.execute_fetchall(_KNOWN, (json.dumps(sorted(pairs)),))
         for r in rows:
-            found[(int(r[0]), str(r[1]))] = _memory(r[1:])
+            found[(int(r[0]), str(r[1]))] = memory_from_row(r[1:])
         return found
 
     async def question_tallies(self) -> dict[str, QuestionTally]:
@@ -277,21 +280,8 @@ class StudyRepo:
         A person's totals are maintained on their player row (channel answers, and private ones beside them);
         channel answers are summed per round in the answers table's own order (no sort of a million rows),
         then per question."""
-        found: dict[str, QuestionTally] = {}
         async with self.db.reader.execute(_TALLIES) as cur:
-            async for row in cur:
-                t = found.setdefault(str(row[0]), QuestionTally(str(row[0])))
-                t.right += int(row[2] or 0)
-                for option in range(5):
-                    t.picks[option] += int(row[3 + option] or 0)
-                t.n += int(row[8] or 0)
-                t.sx += float(row[9] or 0)
-                t.sy += float(row[10])
-                t.syy += float(row[11])
-                t.sxy += float(row[12])
-        for t in found.values():
-            t.picks = +t.picks  # drop the options nobody picked
-        return found
+            return tallies_from_sums(await cur.fetchall())
 
     async def add_report(self, player_id: int, question_id: str, reason: str, at: float) -> int:
         """Store a player's report that a question is wrong or unclear."""

@@ -9,9 +9,10 @@ SQL over a million answers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from math import sqrt
+from typing import Any
 
 TOO_EASY = 0.9  # share correct at or above which a question teaches little
 TOO_HARD = 0.3  # share correct below which a four-option question is near guessing
@@ -84,6 +85,25 @@ def tally(answers: Iterable[AnswerFact]) -> dict[str, QuestionTally]:
             t.sy += y
             t.syy += y * y
             t.sxy += x * y
+    return found
+
+
+def tallies_from_sums(rows: Iterable[Sequence[Any]]) -> dict[str, QuestionTally]:
+    """Tallies from storage's sums, a row per question and source: (question id, answered, right, picks of
+    options 0-4, answers with a rest score, right among them, sum y, sum y squared, sum x*y)."""
+    found: dict[str, QuestionTally] = {}
+    for row in rows:
+        t = found.setdefault(str(row[0]), QuestionTally(str(row[0])))
+        t.right += int(row[2] or 0)
+        for option in range(5):
+            t.picks[option] += int(row[3 + option] or 0)
+        t.n += int(row[8] or 0)
+        t.sx += float(row[9] or 0)
+        t.sy += float(row[10])
+        t.syy += float(row[11])
+        t.sxy += float(row[12])
+    for t in found.values():
+        t.picks = +t.picks  # drop the options nobody picked
     return found
 
 

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ...core.study.analytics import QuestionTally
+from ...core.study.analytics import QuestionTally, tallies_from_sums
 from ...core.study.memory import Memory
 from ...core.study.ports import ChannelAnswer, Fold
-from ..study import FOLD_BATCH, SessionRow
+from ..study import FOLD_BATCH, SessionRow, memory_from_row, memory_params
 from .db import PgDatabase
 
 _MEM = (
@@ -75,15 +75,6 @@ SELECT id, external_id, community, due FROM (
 """
 
 
-def _memory(r: Sequence[Any]) -> Memory:
-    return Memory(str(r[0]), int(r[1]), r[2], r[3], r[4], float(r[5]), r[6], int(r[7]), int(r[8]))
-
-
-def _params(player_id: int, m: Memory) -> tuple[object, ...]:
-    return (player_id, m.question_id, m.state, m.step, m.stability, m.difficulty, m.due, m.last_review,
-            m.reviews, m.lapses)  # fmt: skip
-
-
 class PgStudyRepo:
     """Everything the study features store."""
 
@@ -91,7 +82,9 @@ class PgStudyRepo:
 
     async def memories(self, player_id: int) -> list[Memory]:
         """Every memory of one person."""
-        return [_memory(r) for r in await self.db.reader.fetch(_MEM + "WHERE player_id = $1", player_id)]
+        return [
+            memory_from_row(r) for r in await self.db.reader.fetch(_MEM + "WHERE player_id = $1", player_id)
+        ]
 
     async def due_memories(self, player_id: int, at: float, limit: int) -> list[Memory]:
         """The person's memories due by `at`: missed last time first, then the most overdue."""
@@ -99,7 +92,7 @@ class PgStudyRepo:
             _MEM
             + "WHERE player_id = $1 AND due <= $2 ORDER BY (lapses > 0 AND state <> 2) DESC, due LIMIT $3"
         )
-        return [_memory(r) for r in await self.db.reader.fetch(sql, player_id, at, limit)]
+        return [memory_from_row(r) for r in await self.db.reader.fetch(sql, player_id, at, limit)]
 
     async def due_counts(self, player_id: int, at: float, until: float) -> tuple[int, int]:
         """How many of the person's questions are due now, and by `until`."""
@@ -184,7 +177,7 @@ class PgStudyRepo:
             )
             if status != "INSERT 0 1":
                 return False
-            await conn.execute(_UPSERT, *_params(player_id, memory))
+            await conn.execute(_UPSERT, *memory_params(player_id, memory))
             await conn.execute(
                 "UPDATE players SET study_answered = study_answered + 1, study_correct = study_correct + $1 "
                 "WHERE id = $2",
@@ -266,7 +259,7 @@ class PgStudyRepo:
                 known = await self._known(conn, {(a[0], a[1]) for a in given})
                 changed = fold(known, given)
                 if changed:
-                    await conn.executemany(_UPSERT, [_params(p, m) for (p, _), m in changed.items()])
+                    await conn.executemany(_UPSERT, [memory_params(p, m) for (p, _), m in changed.items()])
                 await conn.execute("UPDATE study_progress SET round_id = $1 WHERE name = 'memories'", ids[-1])
                 folded += len(given)
 
@@ -274,24 +267,11 @@ class PgStudyRepo:
     async def _known(conn: Any, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Memory]:
         ordered = sorted(pairs)
         rows = await conn.fetch(_KNOWN, [p[0] for p in ordered], [p[1] for p in ordered])
-        return {(int(r[0]), str(r[1])): _memory(r[1:]) for r in rows}
+        return {(int(r[0]), str(r[1])): memory_from_row(r[1:]) for r in rows}
 
     async def question_tallies(self) -> dict[str, QuestionTally]:
         """Per-question picks and the correlation sums over every scored answer, channel and private alike."""
-        found: dict[str, QuestionTally] = {}
-        for row in await self.db.reader.fetch(_TALLIES):
-            t = found.setdefault(str(row[0]), QuestionTally(str(row[0])))
-            t.right += int(row[2] or 0)
-            for option in range(5):
-                t.picks[option] += int(row[3 + option] or 0)
-            t.n += int(row[8] or 0)
-            t.sx += float(row[9] or 0)
-            t.sy += float(row[10])
-            t.syy += float(row[11])
-            t.sxy += float(row[12])
-        for t in found.values():
-            t.picks = +t.picks  # drop the options nobody picked
-        return found
+        return tallies_from_sums(await self.db.reader.fetch(_TALLIES))
 
     async def add_report(self, player_id: int, question_id: str, reason: str, at: float) -> int:
         """Store a player's report that a question is wrong or unclear."""
