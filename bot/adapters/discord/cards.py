@@ -13,7 +13,7 @@ from ...app import App
 from ...cards import compose
 from ...core.moves import board_with_moves
 from ...core.periods import Period
-from ...core.progress import progress
+from ...core.progress import ProgressView
 from ...core.views import LeaderboardView
 from . import render
 from .interaction import reply
@@ -89,17 +89,7 @@ async def board(
 
 
 async def stats(
-    interaction: discord.Interaction,
-    app: App,
-    community_id: int,
-    who: str,
-    embed: discord.Embed,
-    *,
-    own: bool,
+    interaction: discord.Interaction, embed: discord.Embed, view: ProgressView, *, own: bool
 ) -> None:
     """/stats: the progress card (with due reviews and readiness in the asker's own, private, reply)."""
-    svc = app.service
-    view = await progress(
-        app.store, svc.bank, community_id, who, time.time(), private=own, study=app.study if own else None
-    )
     await reply_card(interaction, embed, compose.progress(view), "progress.png", ephemeral=own)

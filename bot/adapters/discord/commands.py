@@ -11,10 +11,11 @@ from discord import app_commands
 from discord.app_commands import Choice
 
 from ...app import App
-from ...core.boards import parse_period, player_stats
+from ...core.boards import parse_period
 from ...core.config import SETTING_HELP
 from ...core.errors import InvalidInputError
 from ...core.periods import Period
+from ...core.progress import progress
 from . import cards, competitions, render, study
 from .interaction import here, is_admin, on_error, reply
 
@@ -149,13 +150,15 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
     async def stats(interaction: discord.Interaction, member: discord.User | None = None) -> None:
         channel = await here(svc, interaction)
         who = member or interaction.user
-        view = await player_stats(  # private study answers only in the asker's own, ephemeral, reply
-            svc.store, svc.bank, channel.community_id, str(who.id), time.time(), private=member is None
-        )
-        embed = render.stats(view)
-        if member is None:  # private: the asker's own study lines (due reviews, readiness, exams)
-            await studying.stats_fields(interaction, embed)
-        await cards.stats(interaction, app, channel.community_id, str(who.id), embed, own=member is None)
+        own = member is None  # private study answers and lines only in the asker's own, ephemeral, reply
+        view = await progress(
+            svc.store, svc.bank, channel.community_id, str(who.id), time.time(), private=own,
+            study=app.study if own else None,
+        )  # fmt: skip
+        embed = render.stats(view.stats)
+        if view.study is not None:  # the asker's own study lines (due reviews, readiness, exams)
+            study.add_study_field(embed, view.study)
+        await cards.stats(interaction, embed, view, own=own)
 
     team = app_commands.Group(name="team", description="Teams and their leaderboard")
 
@@ -195,7 +198,7 @@ def build(tree: app_commands.CommandTree[discord.Client], app: App) -> None:
             interaction, f"Role <@&{role.id}> is now team **{render.safe(bound.name)}**.", ephemeral=True
         )
 
-    studying = study.add_commands(quiz, tree.client, app)  # review, practice, exam, report, remind, analytics
+    study.add_commands(quiz, tree.client, app)  # review, practice, exam, report, remind, analytics
     competition = competitions.group(app)  # start (kind, rule, repeat), end, standings, history
     for group in (quiz, team, competition):
         tree.add_command(group)

@@ -17,7 +17,7 @@ from discord.app_commands import Choice
 
 from ...app import App
 from ...core.errors import PermissionDeniedError, QuizError
-from ...core.study.service import EXAM_MAX, StudyQuestion, StudyService
+from ...core.study.service import EXAM_MAX, StudyQuestion, StudyService, StudySummary
 from ...core.study.session import SessionKind
 from .. import study_flow as flow
 from . import render
@@ -151,18 +151,18 @@ class Study:
                 f"⚠️ {render.safe(text)}", ephemeral=True, allowed_mentions=render.NO_PINGS
             )
 
-    async def stats_fields(self, interaction: discord.Interaction, embed: discord.Embed) -> None:
-        """Add the asker's study lines to their /stats embed."""
-        summary = await self.study.summary(await self.player(interaction))
-        lines = flow.summary_lines(summary, MARKUP, "/quiz practice")
-        embed.add_field(name="Study", value=_cut("\n".join(lines), 1024), inline=False)
-
     async def remind(self, external: str, community: str, due: int) -> None:
         """The daily reminder: a direct message to the person."""
         guild = self.client.get_guild(int(community))
         where = f" in {guild.name}" if guild is not None else ""
         channel = await self.client.create_dm(discord.Object(int(external)))
         await channel.send(flow.reminder_message(due, where, "/quiz"), allowed_mentions=render.NO_PINGS)
+
+
+def add_study_field(embed: discord.Embed, summary: StudySummary) -> None:
+    """Add the asker's study lines to their /stats embed."""
+    lines = flow.summary_lines(summary, MARKUP, "/quiz practice")
+    embed.add_field(name="Study", value=_cut("\n".join(lines), 1024), inline=False)
 
 
 def add_commands(quiz: app_commands.Group, client: discord.Client, app: App) -> Study:
