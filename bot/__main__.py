@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from . import __version__, commands
 from .core.config import check_window, parse_duration
 from .core.errors import QuizError
-from .settings import NO_PLATFORM, Settings, SettingsError, is_postgres_url
+from .settings import NO_PLATFORM, Settings, SettingsError, is_postgres_url, parse_shard_ids
 
 CONSOLE_COMMUNITY = "local"  # the console's community (bot/adapters/console/launch.py makes it)
 CONSOLE_ONLY = ("every", "cron", "tz", "window", "rounds")  # `quizbot run` options no platform reads
@@ -49,6 +49,13 @@ def _zone(text: str) -> str:
     try:
         return check_timezone(text)
     except QuizError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _shard_ids(text: str) -> tuple[int, ...]:
+    try:
+        return parse_shard_ids(text)
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -146,6 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--window", type=_window, help="console: store as the terminal's answer_window (at first: 45s)"
     )
     s.add_argument("--rounds", type=_positive, help="console: stop after this many questions are revealed")
+    s.add_argument(
+        "--shard-ids",
+        type=_shard_ids,
+        metavar="IDS",
+        help="Discord: serve only these shards, e.g. 0,1 (needs --shard-count; $QUIZBOT_SHARD_IDS)",
+    )
+    s.add_argument(
+        "--shard-count",
+        type=_positive,
+        metavar="N",
+        help="Discord: how many shards in all; alone, this process serves every one ($QUIZBOT_SHARD_COUNT)",
+    )
     return p
 
 
@@ -211,8 +230,9 @@ def _refuse(command: str, message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _check_run(args: argparse.Namespace, settings: Settings) -> None:
-    """Refuse what `quizbot run` would otherwise ignore in silence, or serve to nobody again and again."""
+def _check_run(args: argparse.Namespace, settings: Settings) -> Settings:
+    """Refuse what `quizbot run` would otherwise ignore in silence, or serve to nobody again and again; the
+    settings with the shard options applied."""
     if args.tz and not (args.cron or settings.schedule_cron):
         _refuse("run", "--tz is the time zone of a cron schedule: give --cron too (or set QUIZBOT_SCHEDULE)")
     platform = args.platform
@@ -231,6 +251,33 @@ def _check_run(args: argparse.Namespace, settings: Settings) -> None:
             f"{', '.join(given)}: for the console only; on {platform}, admins set schedules and the answer "
             "window in the chat (/quiz schedule, /quiz config)",
         )
+    return _shards(args, settings, platform)
+
+
+def _shards(args: argparse.Namespace, settings: Settings, platform: str) -> Settings:
+    """--shard-ids and --shard-count over QUIZBOT_SHARD_IDS and QUIZBOT_SHARD_COUNT, checked together; shards
+    are Discord's, refused on Slack and the console rather than ignored."""
+    options = [o for o, v in (("--shard-ids", args.shard_ids), ("--shard-count", args.shard_count)) if v]
+    env = [
+        n
+        for n, v in (("QUIZBOT_SHARD_IDS", settings.shard_ids), ("QUIZBOT_SHARD_COUNT", settings.shard_count))
+        if v
+    ]
+    if platform != "discord" and (options or env):
+        why = (
+            f"for Discord's shards only; {platform} runs as one process (drop them or use --platform discord)"
+        )
+        if options:
+            _refuse("run", f"{', '.join(options)}: {why}")
+        raise SettingsError(f"{', '.join(env)}: {why}")
+    ids_name = "--shard-ids" if args.shard_ids is not None else "QUIZBOT_SHARD_IDS"
+    # the count as named where it came from; a missing one as the ids' kind names it
+    by_option = args.shard_count is not None or (args.shard_ids is not None and settings.shard_count is None)
+    if args.shard_ids is not None:
+        settings = replace(settings, shard_ids=args.shard_ids)
+    if args.shard_count is not None:
+        settings = replace(settings, shard_count=args.shard_count)
+    return settings.checked_shards(ids_name, "--shard-count" if by_option else "QUIZBOT_SHARD_COUNT")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -242,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "run":
-            _check_run(args, settings)
+            settings = _check_run(args, settings)
         if settings.db_url and args.command in SQLITE_ONLY:
             raise SettingsError(
                 f"{args.command} works on a SQLite file only for now; QUIZBOT_DB / --db is a PostgreSQL URL "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -26,6 +26,7 @@ _ALLOWED = {
     "QUIZBOT_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case)",
     "QUIZBOT_SLACK_PORT": "a port number from 1 to 65535",
     "QUIZBOT_LEASE_SECONDS": "a number of seconds of at least 1",
+    "QUIZBOT_SHARD_COUNT": "a whole number of at least 1",
 }
 LEASE_SECONDS = 30.0  # one bot per platform on a database (bot/lease.py); renewed every third of it
 SECRETS = frozenset({"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"})
@@ -94,6 +95,8 @@ class _Platforms(_Common):
     slack_admins: str | None = Field(default=None, validation_alias="QUIZBOT_SLACK_ADMINS")
     schedule_cron: str | None = Field(default=None, validation_alias="QUIZBOT_SCHEDULE")
     schedule_timezone: str = Field(default="UTC", validation_alias="QUIZBOT_TIMEZONE")
+    shard_ids: str | None = Field(default=None, validation_alias="QUIZBOT_SHARD_IDS")
+    shard_count: int | None = Field(default=None, ge=1, validation_alias="QUIZBOT_SHARD_COUNT")
 
 
 class _OnlyGiven(BaseSettings):
@@ -131,6 +134,18 @@ def _problem(exc: ValidationError) -> SettingsError:
     return SettingsError("; ".join(parts))
 
 
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """'0,1' -> (0, 1): shard numbers from 0, comma-separated, each once; ValueError says what is wrong."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and part.isascii() for part in parts):
+        raise ValueError(f"must be shard numbers from 0 separated by commas, e.g. 0,1, not {quoted(text)}")
+    ids = tuple(int(part) for part in parts)
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"names shard {', '.join(map(str, twice))} more than once ({quoted(text)})")
+    return ids
+
+
 def _read(env: Mapping[str, str] | None, platforms: bool) -> _Common:
     if env is not None:
         given: dict[str, Any] = dict(env)
@@ -163,6 +178,11 @@ class Settings:
     lease_seconds: float = LEASE_SECONDS
     # QUIZBOT_DB as a postgresql:// URL: the PostgreSQL store instead of db_path's file.
     db_url: str | None = None
+    # Discord shards this process serves (QUIZBOT_SHARD_IDS / --shard-ids) of shard_count in all (a guild is on
+    # shard (guild_id >> 22) % shard_count). Both None: one process, every guild. `quizbot run` sets ids to every
+    # shard when only the count is given, so ids and count are both None or both set once check_shards passed.
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
 
     @property
     def database(self) -> str | Path:
@@ -197,6 +217,10 @@ class Settings:
         }
         if not isinstance(raw, _Platforms):
             return cls(**common)
+        try:
+            shard_ids = parse_shard_ids(raw.shard_ids) if raw.shard_ids else None
+        except ValueError as exc:
+            raise SettingsError(f"QUIZBOT_SHARD_IDS {exc}") from None
         return cls(
             **common,
             discord_token=raw.discord_token,
@@ -210,7 +234,34 @@ class Settings:
             slack_admins=frozenset(u.strip() for u in (raw.slack_admins or "").split(",") if u.strip()),
             schedule_cron=raw.schedule_cron,
             schedule_timezone=raw.schedule_timezone,
+            shard_ids=shard_ids,
+            shard_count=raw.shard_count,
         )
+
+    def checked_shards(
+        self, ids_name: str = "QUIZBOT_SHARD_IDS", count_name: str = "QUIZBOT_SHARD_COUNT"
+    ) -> Settings:
+        """These settings with the shards checked together (the names say where each came from): ids need a
+        count and each is below it; a count alone means every shard of it, in this process."""
+        ids, count = self.shard_ids, self.shard_count
+        if count is None:
+            if ids is not None:
+                raise SettingsError(
+                    f"{ids_name} needs {count_name} too: how many shards the bot has in all, "
+                    "e.g. --shard-ids 0,1 --shard-count 4"
+                )
+            return self
+        if count < 1:
+            raise SettingsError(f"{count_name} must be a whole number of at least 1, not {count}")
+        if ids is None:
+            return replace(self, shard_ids=tuple(range(count)))
+        beyond = [i for i in ids if i >= count]
+        if beyond:
+            raise SettingsError(
+                f"{ids_name} names shard {beyond[0]}, but {count_name} is {count}: "
+                f"shards are numbered 0 to {count - 1}"
+            )
+        return self
 
     def default_platform(self) -> str:
         """Discord when its token is set, else Slack when its tokens are, else the console."""
