@@ -180,7 +180,7 @@ class Settings:
     db_url: str | None = None
     # Discord shards this process serves (QUIZBOT_SHARD_IDS / --shard-ids) of shard_count in all (a guild is on
     # shard (guild_id >> 22) % shard_count). Both None: one process, every guild. `quizbot run` sets ids to every
-    # shard when only the count is given, so ids and count are both None or both set once check_shards passed.
+    # shard when only the count is given, so ids and count are both None or both set after checked_shards.
     shard_ids: tuple[int, ...] | None = None
     shard_count: int | None = None
 
