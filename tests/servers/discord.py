@@ -46,6 +46,8 @@ from tests.servers.discord_model import (
     FakeGuild,
     FakeRole,
     default_guild,
+    guild_on_shard,
+    shard_of,
 )
 
 # re-exported for bench/discord_load.py
@@ -63,8 +65,15 @@ class DiscordTestServer(DiscordDMs, DiscordHTTP):
         bot_id: int = 1001,
         guilds: list[FakeGuild] | None = None,
         bot_name: str = "quizbot",
+        shard_count: int = 1,
     ) -> None:
-        super().__init__(application_id=application_id, bot_id=bot_id, guilds=guilds, bot_name=bot_name)
+        super().__init__(
+            application_id=application_id,
+            bot_id=bot_id,
+            guilds=guilds,
+            bot_name=bot_name,
+            shard_count=shard_count,
+        )
         self._routes = []
         r = self._route
         r("GET", "/gateway", self._get_gateway)
@@ -209,6 +218,19 @@ class DiscordTestServer(DiscordDMs, DiscordHTTP):
             lambda: "a gateway session to be READY/RESUMED",
         )
 
+    def connected_shards(self) -> list[tuple[int, int] | None]:
+        """The shard ([id, count], None when unsharded) of each session READY and connected now, sorted."""
+        found = [s.shard for s in self._sessions.values() if s.ready and s.conn is not None]
+        return sorted(found, key=lambda shard: (-1, 0) if shard is None else shard)
+
+    async def wait_for_shards(self, *ids: int, count: int, timeout: float = 5) -> None:  # noqa: ASYNC109 (public interface)
+        """Until a session of each shard id of `count` is READY and connected."""
+        await self._wait(
+            lambda: {(i, count) for i in ids} <= set(self.connected_shards()),
+            timeout,
+            lambda: f"shards {list(ids)} of {count} connected; have {self.connected_shards()}",
+        )
+
     async def wait_for_request(self, method: str, path_regex: str, timeout: float = 5) -> None:  # noqa: ASYNC109 (public interface)
         pattern = re.compile(path_regex)
         await self._wait(
@@ -298,4 +320,6 @@ __all__ = [
     "FakeGuild",
     "FakeRole",
     "default_guild",
+    "guild_on_shard",
+    "shard_of",
 ]

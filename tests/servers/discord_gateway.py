@@ -1,6 +1,12 @@
 """The fake Discord's gateway: the websocket sessions (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
 RESUME with replay, INVALID_SESSION, REQUEST_GUILD_MEMBERS) and the dispatch events sent on them, filtered
 by intents as Discord does. A layer of ``DiscordTestServer`` (tests/servers/discord.py).
+
+Sharding as Discord does it: an IDENTIFY with ``"shard": [id, count]`` gets a READY (carrying that shard) and
+GUILD_CREATEs for the guilds of that shard only (``(guild_id >> 22) % count == id``), and each event of a
+guild is sent only on the sessions of the shard that owns it; events of no guild (DMs) go to shard 0. A
+session without "shard" gets every guild, as before. Any number of sessions may be open at once, from one
+client or several processes.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.servers.discord_model import _emoji_payload
+from tests.servers.discord_model import FakeGuild, _emoji_payload, shard_of
 from tests.servers.discord_state import DiscordState
 
 # Gateway intents that gate dispatch events (others are delivered regardless).
@@ -62,10 +68,31 @@ class _Session:
     conn: _Conn | None = None
     ready: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    shard: tuple[int, int] | None = None  # [id, count] from IDENTIFY; None: every guild
 
     def wants(self, event: str) -> bool:
         bit = _EVENT_INTENTS.get(event)
         return self.intents is None or bit is None or bool(self.intents & bit)
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether this session's shard gets the events of `guild_id` (None: no guild, shard 0's)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return (0 if guild_id is None else shard_of(guild_id, count)) == shard_id
+
+
+def _guild_of_event(event: str, data: dict[str, Any]) -> int | None:
+    """The guild a dispatch belongs to, for routing it to its shard; None for a DM or a malformed id."""
+    if not isinstance(data, dict):  # tests send malformed events too
+        return None
+    value = data.get("guild_id")
+    if value is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        value = data.get("id")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class DiscordGateway(DiscordState):
@@ -73,13 +100,23 @@ class DiscordGateway(DiscordState):
 
     heartbeat_interval_ms = 41250
 
-    async def drop_connection(self, *, resumable: bool = True, code: int = 4000) -> None:
-        """Close every gateway socket (code 4000, so discord.py RESUMEs).
+    async def drop_connection(
+        self, *, resumable: bool = True, code: int = 4000, shard: int | None = None
+    ) -> None:
+        """Close every gateway socket (code 4000, so discord.py RESUMEs), or with ``shard`` only those of the
+        sessions identified as that shard id.
 
         With ``resumable`` the sessions keep collecting events and replay them after RESUME; otherwise the
         sessions are forgotten and a RESUME gets INVALID_SESSION (the client then IDENTIFYs again).
         """
-        conns = [c for c in self._conns if not c.ws.closed]
+
+        def chosen(conn: _Conn) -> bool:
+            session = conn.session
+            return shard is None or (
+                session is not None and session.shard is not None and session.shard[0] == shard
+            )
+
+        conns = [c for c in self._conns if not c.ws.closed and chosen(c)]
         if not conns:
             raise RuntimeError("no gateway connection to drop")
         for conn in conns:
@@ -96,9 +133,11 @@ class DiscordGateway(DiscordState):
         await self._notify()
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an arbitrary dispatch event to every session (connected now, or buffered for RESUME)."""
+        """Send an arbitrary dispatch event to every session (connected now, or buffered for RESUME) that wants
+        it: by intents, and by shard (only the sessions of the shard owning the event's guild)."""
+        guild = _guild_of_event(event, data)
         for session in list(self._sessions.values()):
-            if not session.wants(event):
+            if not session.wants(event) or not session.owns(guild):
                 continue
             async with session.lock:
                 await self._emit(session, event, self._for_session(session, event, data))
@@ -162,11 +201,16 @@ class DiscordGateway(DiscordState):
 
     # ------------------------------------------------------------------ the websocket
 
+    def _session_guilds(self, session: _Session) -> list[FakeGuild]:
+        return [g for g in self.guilds if session.owns(g.id)]
+
     def _ready_payload(self, session: _Session) -> dict[str, Any]:
+        extra = {} if session.shard is None else {"shard": list(session.shard)}
         return {
+            **extra,
             "v": 10,
             "user": self._bot_user(),
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._session_guilds(session)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -220,13 +264,21 @@ class DiscordGateway(DiscordState):
         self.identify_count += 1
         self.identify_payloads.append({k: v for k, v in d.items() if k != "token"})
         intents = d.get("intents")
+        shard = d.get("shard")
+        if shard is not None:
+            valid = isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
+            if not valid or not 0 <= shard[0] < shard[1]:
+                await conn.ws.close(code=4010, message=b"Invalid shard")  # as Discord answers it
+                return
+            self.shard_identifies.append((shard[0], shard[1]))
         session = _Session(id=uuid.uuid4().hex, intents=int(intents) if intents is not None else None)
+        session.shard = None if shard is None else (shard[0], shard[1])
         self._sessions[session.id] = session
         async with session.lock:
             session.conn = conn
             conn.session = session
             await self._emit(session, "READY", self._ready_payload(session))
-            for guild in self.guilds:
+            for guild in self._session_guilds(session):
                 await self._emit(session, "GUILD_CREATE", self._guild_payload(guild))
             session.ready = True
         await self._notify()
@@ -252,7 +304,7 @@ class DiscordGateway(DiscordState):
     async def _request_members(self, conn: _Conn, d: dict[str, Any]) -> None:
         session = conn.session
         guild = self._guild(int(d.get("guild_id", 0)))
-        if session is None or guild is None:
+        if session is None or guild is None or not session.owns(guild.id):
             return
         ids = self._member_ids(guild)
         if d.get("user_ids"):

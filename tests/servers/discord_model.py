@@ -80,13 +80,33 @@ class FakeGuild:
 
 def default_guild() -> FakeGuild:
     """Guild 2000 "Study Group": #quiz (3000), #general (3001), @everyone (2000), "Red Team" (2100), owner 4000."""
+    return guild_on_shard(0, 1)
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    """The shard of `count` that gets a guild's events: Discord's rule, (guild_id >> 22) % count."""
+    return (guild_id >> 22) % count
+
+
+def guild_on_shard(shard: int, count: int) -> FakeGuild:
+    """A guild like ``default_guild`` that lands on `shard` of `count` (shard 0: the default guild itself).
+
+    Its id is 2000 with `shard` in the snowflake's time part (so also on `shard` under any larger count); its
+    channels #quiz and #general are 3000 and 3001 plus 100 * shard, its "Red Team" role 2100 plus 100 * shard.
+    """
+    guild_id = (shard << 22) | 2000
+    assert shard_of(guild_id, count) == shard, (shard, count)
+    step = 100 * shard
     return FakeGuild(
-        id=2000,
-        name="Study Group",
-        channels=[FakeChannel(3000, "quiz", position=0), FakeChannel(3001, "general", position=1)],
+        id=guild_id,
+        name="Study Group" if shard == 0 else f"Study Group {shard}",
+        channels=[
+            FakeChannel(3000 + step, "quiz", position=0),
+            FakeChannel(3001 + step, "general", position=1),
+        ],
         roles=[
-            FakeRole(2000, "@everyone", permissions=EVERYONE_PERMISSIONS, position=0),
-            FakeRole(2100, "Red Team", position=1, color=0xE74C3C, mentionable=True),
+            FakeRole(guild_id, "@everyone", permissions=EVERYONE_PERMISSIONS, position=0),
+            FakeRole(2100 + step, "Red Team", position=1, color=0xE74C3C, mentionable=True),
         ],
         owner_id=4000,
         members={4000: []},

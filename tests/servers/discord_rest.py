@@ -32,7 +32,7 @@ class DiscordRest(DiscordInteractions):
 
     async def _get_gateway_bot(self, request: web.Request, p: dict[str, str], body: Any) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
-        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return _json({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
 
     async def _get_me(self, request: web.Request, p: dict[str, str], body: Any) -> web.Response:
         return _json(self._bot_user())

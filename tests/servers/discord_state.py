@@ -35,10 +35,14 @@ class DiscordState(DiscordMessages):
         bot_id: int,
         guilds: list[FakeGuild] | None,
         bot_name: str,
+        shard_count: int = 1,
     ) -> None:
         self.application_id = application_id
         self.bot_id = bot_id
         self.guilds: list[FakeGuild] = guilds if guilds is not None else [default_guild()]
+        self.shard_count = (
+            shard_count  # what GET /gateway/bot recommends (discord.py's AutoShardedClient asks)
+        )
         self.api_base = ""
         self.gateway_url = ""
         self.port = 0
@@ -55,6 +59,7 @@ class DiscordState(DiscordMessages):
         self.request_log: list[dict[str, Any]] = []  # method, path, query, json body
         self.identify_payloads: list[dict[str, Any]] = []
         self.identify_count = 0
+        self.shard_identifies: list[tuple[int, int]] = []  # (id, count) of each IDENTIFY that named a shard
         self.resume_count = 0
         self.replayed: list[str] = []  # event names re-sent after RESUME, in order
         self.nonce_hits = 0  # creates answered with an earlier message because of enforce_nonce
