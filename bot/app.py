@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .core.admin import Admin
 from .core.bank import Bank
 from .core.bank_loader import load_bank
+from .core.errors import QuizError
 from .core.ports import AnswerSink, Chat
 from .core.recap import Recaps, RecapStore
 from .core.service import QuizService
@@ -19,6 +22,7 @@ from .core.study.service import StudyService
 from .lease import PlatformLease
 from .scheduling import Scheduler
 from .settings import Settings
+from .shards import Shards, serves
 from .storage import SqliteStore
 from .storage.opening import open_store
 from .study_worker import StudyWorker
@@ -42,8 +46,11 @@ class App:
     study: StudyService  # private review, practice and exams over the same store and the current bank
     study_worker: StudyWorker  # folds channel answers into memories, sends the opt-in reminders
 
+    lease: PlatformLease | None = None
+
     async def start(self) -> int:
         """Resume open rounds and start the schedules; call once the platform can post and read."""
+        await self.adopt_orphans()  # PostgreSQL: rounds of processes that are gone (an earlier start's too)
         resumed = await self.service.resume()
         if resumed:
             log.info("resumed %d open question(s)", resumed)
@@ -52,6 +59,17 @@ class App:
         settle_memory()
         return resumed
 
+    async def adopt_orphans(self) -> int:
+        """PostgreSQL: take over the unfinished rounds of processes that are gone and finish them; how many.
+        Run at start and after each lease renewal, so a dead process's rounds wait at most a lease length."""
+        if self.lease is None or isinstance(self.store, SqliteStore):
+            return 0
+        ids = await self.store.adopt_orphans(self.service.platform, self.lease.shards, time.time())
+        if ids:
+            log.info("taking over %d round(s) of a quizbot that stopped: %s", len(ids), ids)
+            await self.service.adopt(ids)
+        return len(ids)
+
     def reload_bank(self) -> str:
         """Load the bank again; on any error keep the current bank and raise BankError saying why."""
         bank = load_bank(self.settings.questions)
@@ -59,6 +77,11 @@ class App:
         self.service.reload_bank(bank)
         settle_memory()
         return f"bank reloaded: {len(bank.questions)} questions"
+
+
+def _shards(settings: Settings) -> Shards | None:
+    ids, count = settings.shard_ids, settings.shard_count
+    return Shards(ids, count) if ids is not None and count is not None else None
 
 
 def settle_memory() -> None:
@@ -78,23 +101,28 @@ async def assemble(
 ) -> AsyncIterator[App]:
     """Build every part (call `App.start` when the platform is ready) and tear down in order."""
     bank = bank or load_bank(settings.questions)
+    shards = _shards(settings)
+    if shards is not None and settings.db_url is None and len(shards.ids) < shards.count:
+        raise QuizError(
+            f"--shard-ids {','.join(map(str, shards.ids))} leaves shards to other processes, which need a "
+            "PostgreSQL database (QUIZBOT_DB=postgresql://...); on a SQLite file one process runs every shard "
+            "(omit --shard-ids)"
+        )
     store = await open_store(settings.database)  # a postgresql:// URL: PostgresStore, else the SQLite file
     # Lease (bot/lease.py): one process per platform on this database, taken before anything resumes.
-    lease: PlatformLease | None = None
+    # On PostgreSQL, processes of one platform run side by side when they serve different Discord shards.
     try:
-        if isinstance(store, SqliteStore):
-            lease = await PlatformLease.take(store.db, platform, seconds=settings.lease_seconds)
-        else:  # leases on PostgreSQL are not written yet (README 'When one machine is not enough')
-            log.warning(
-                "PostgreSQL: no lease yet, so nothing stops a second %s bot on this database", platform
-            )
+        lease = await PlatformLease.take(store.db, platform, seconds=settings.lease_seconds, shards=shards)
     except BaseException:
         await store.close()
         raise
+    if not isinstance(store, SqliteStore):
+        store.owner = lease.owner  # its rounds are its own; another process adopts them if it dies
     writer = store.answer_writer()
     service = QuizService(bank=bank, store=store, writer=writer, chat=chat, platform=platform)
     admin = Admin(service)
     scheduler = Scheduler(service, admin)
+    scheduler.serves = partial(serves, lease.shards)
     admin.timetable = (
         scheduler  # each needs the other: admin edits schedules, the scheduler ends competitions
     )
@@ -103,7 +131,8 @@ async def assemble(
     study = StudyService(store, lambda: service.bank)  # read each time: the bank may be reloaded
     worker = StudyWorker(study, platform, store.mark_reminded)
     service.on_revealed = worker.revealed
-    app = App(settings, store, writer, service, admin, scheduler, study, worker)
+    app = App(settings, store, writer, service, admin, scheduler, study, worker, lease)
+    lease.on_renewed = app.adopt_orphans
     try:
         yield app
     finally:
@@ -112,7 +141,6 @@ async def assemble(
         await service.stop()
         await writer.close()
         try:
-            if lease is not None:
-                await lease.release()  # lease: after the last write, so the next start need not wait
+            await lease.release()  # lease: after the last write, so the next start need not wait
         finally:
             await store.close()

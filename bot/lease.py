@@ -18,14 +18,20 @@ import secrets
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from .core.errors import QuizError
 from .settings import LEASE_SECONDS
+from .shards import Shards
+from .shards import describe as describe_shards
 from .storage import Database
 from .storage.lease import LeaseRow, NoLeaseTable, read_leases, release_lease, renew_lease, take_lease
+
+if TYPE_CHECKING:
+    from .storage.postgres.db import PgDatabase
 
 log = logging.getLogger("quizbot")
 
@@ -86,30 +92,110 @@ def describe(holder: LeaseRow) -> str:
     return f"pid {holder.pid} on {holder.host}"
 
 
+class _Table(Protocol):
+    """Where leases are stored: SQLite keeps one row per platform, PostgreSQL one per process."""
+
+    @property
+    def where(self) -> str:
+        """The database, as said to people."""
+        ...
+
+    async def take(self, wanted: LeaseRow, replaceable: Callable[[LeaseRow], bool]) -> LeaseRow | None: ...
+    async def renew(self, owner: str, heartbeat: float, expires: float) -> bool: ...
+    async def release(self, owner: str) -> bool: ...
+
+
+@dataclass
+class _SqliteTable:
+    """One process per platform on a SQLite file."""
+
+    db: Database
+    platform: str
+
+    @property
+    def where(self) -> str:
+        return str(self.db.path)
+
+    async def take(self, wanted: LeaseRow, replaceable: Callable[[LeaseRow], bool]) -> LeaseRow | None:
+        return await take_lease(self.db, wanted, replaceable)
+
+    async def renew(self, owner: str, heartbeat: float, expires: float) -> bool:
+        return await renew_lease(self.db, self.platform, owner, heartbeat, expires)
+
+    async def release(self, owner: str) -> bool:
+        return await release_lease(self.db, self.platform, owner)
+
+
+@dataclass
+class _PgTable:
+    """Processes side by side on PostgreSQL, as long as they serve different communities (Discord shards)."""
+
+    db: PgDatabase
+
+    @property
+    def where(self) -> str:
+        from .storage.postgres.url import shown
+
+        return shown(self.db.url)
+
+    async def take(self, wanted: LeaseRow, replaceable: Callable[[LeaseRow], bool]) -> LeaseRow | None:
+        from .storage.postgres.processes import take_process_lease
+
+        return await take_process_lease(self.db, wanted, replaceable)
+
+    async def renew(self, owner: str, heartbeat: float, expires: float) -> bool:
+        from .storage.postgres.processes import renew_process_lease
+
+        return await renew_process_lease(self.db, owner, heartbeat, expires)
+
+    async def release(self, owner: str) -> bool:
+        from .storage.postgres.processes import release_process_lease
+
+        return await release_process_lease(self.db, owner)
+
+
 class PlatformLease:
-    """This process's lease on one platform: `take` it, keep it renewed, `release` it on a clean stop."""
+    """This process's lease on one platform (and, on PostgreSQL, on its shards): `take` it, keep it renewed,
+    `release` it on a clean stop. `on_renewed` runs after each renewal (adopting a dead process's rounds)."""
 
     def __init__(
-        self, db: Database, platform: str, me: Me, seconds: float, on_lost: Callable[[], None] | None
+        self,
+        table: _Table,
+        platform: str,
+        me: Me,
+        seconds: float,
+        on_lost: Callable[[], None] | None,
+        shards: Shards | None = None,
     ) -> None:
-        self.db, self.platform, self.me, self.seconds = db, platform, me, seconds
+        self.table, self.platform, self.me, self.seconds, self.shards = table, platform, me, seconds, shards
         self._on_lost = on_lost or _stop_this_process
         self._keeper: asyncio.Task[None] | None = None
         self.lost = False
+        self.on_renewed: Callable[[], Awaitable[object]] | None = None
+
+    @property
+    def owner(self) -> str:
+        return self.me.owner
 
     @classmethod
     async def take(
         cls,
-        db: Database,
+        db: Database | PgDatabase,
         platform: str,
         *,
         seconds: float = LEASE_SECONDS,
         wait: float | None = None,
         on_lost: Callable[[], None] | None = None,
+        shards: Shards | None = None,
     ) -> PlatformLease:
         """Take the platform's lease, waiting up to `wait` seconds (default: a lease length and a second,
-        so a crashed holder's lease lapses meanwhile) for another holder to stop; LeaseHeldError after."""
-        lease = cls(db, platform, Me.here(), seconds, on_lost)
+        so a crashed holder's lease lapses meanwhile) for another holder to stop; LeaseHeldError after.
+        `shards` (PostgreSQL only): the Discord shards this process serves; processes whose shards do not
+        overlap hold leases side by side."""
+        table: _Table = _SqliteTable(db, platform) if isinstance(db, Database) else _PgTable(db)
+        if shards is not None and isinstance(db, Database):
+            shards = None  # one process per platform on a SQLite file, whatever its shards
+        lease = cls(table, platform, Me.here(), seconds, on_lost, shards)
         deadline = time.monotonic() + (seconds + 1 if wait is None else wait)
         said = False
         while True:
@@ -117,26 +203,38 @@ class PlatformLease:
             if holder is None:
                 break
             if time.monotonic() >= deadline:
-                raise LeaseHeldError(
-                    f"another quizbot ({describe(holder)}) is running {platform} on {db.path}; "
-                    "stop it first, or set QUIZBOT_DB to another file"
-                )
+                raise LeaseHeldError(lease._refusal(holder))
             if not said:
                 log.warning("waiting for the other quizbot (%s) to stop", describe(holder))
                 said = True
             await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
         _HELD.add(lease.me.owner)
         lease._keeper = asyncio.get_running_loop().create_task(lease._keep(), name=f"lease {platform}")
-        log.info("holding the %s lease on %s", platform, db.path)
+        log.info("holding the %s lease (%s) on %s", platform, describe_shards(lease.shards), table.where)
         return lease
+
+    def _refusal(self, holder: LeaseRow) -> str:
+        where = self.table.where
+        if isinstance(self.table, _SqliteTable):
+            return (
+                f"another quizbot ({describe(holder)}) is running {self.platform} on {where}; "
+                "stop it first, or set QUIZBOT_DB to another file"
+            )
+        theirs = Shards.parse(holder.shards)
+        return (
+            f"another quizbot ({describe(holder)}) serves {self.platform} ({describe_shards(theirs)}) on {where}; "
+            "processes of one platform share a database only as Discord shards with the same --shard-count "
+            "and different --shard-ids"
+        )
 
     async def _try(self) -> LeaseRow | None:
         now = time.time()
         me = self.me
-        wanted = LeaseRow(self.platform, me.owner, me.host, me.pid, me.machine, now, now, now + self.seconds)
-        return await take_lease(
-            self.db, wanted, lambda holder: holder.expires <= now or holder_gone(holder, me)
+        shards = self.shards.text if self.shards is not None else ""
+        wanted = LeaseRow(
+            self.platform, me.owner, me.host, me.pid, me.machine, now, now, now + self.seconds, shards
         )
+        return await self.table.take(wanted, lambda holder: holder.expires <= now or holder_gone(holder, me))
 
     async def _keep(self) -> None:
         """Renew every third of the lease; a missed renewal is retried, a lost lease stops this bot."""
@@ -144,7 +242,7 @@ class PlatformLease:
             await asyncio.sleep(self.seconds / 3)
             now = time.time()
             try:
-                held = await renew_lease(self.db, self.platform, self.me.owner, now, now + self.seconds)
+                held = await self.table.renew(self.me.owner, now, now + self.seconds)
             except Exception:  # a locked or busy file: the next renewal may do
                 log.warning("could not renew the %s lease; trying again", self.platform, exc_info=True)
                 continue
@@ -153,10 +251,15 @@ class PlatformLease:
                 log.error(
                     "another quizbot took over %s on %s (this one missed its renewals); stopping",
                     self.platform,
-                    self.db.path,
+                    self.table.where,
                 )
                 self._on_lost()
                 return
+            if self.on_renewed is not None:
+                try:
+                    await self.on_renewed()
+                except Exception:  # a busy database: the next renewal tries again
+                    log.warning("after renewing the %s lease", self.platform, exc_info=True)
 
     async def release(self) -> None:
         """Stop renewing and give the lease up (after the last write), so the next start need not wait."""
@@ -169,7 +272,7 @@ class PlatformLease:
         if self.lost:
             return
         try:
-            await release_lease(self.db, self.platform, self.me.owner)
+            await self.table.release(self.me.owner)
         except Exception:  # the lease lapses by itself; the stop goes on
             log.warning("could not release the %s lease; it lapses by itself", self.platform, exc_info=True)
 

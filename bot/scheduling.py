@@ -100,6 +100,9 @@ class Scheduler:
         self._groups: dict[tuple[str, str], list[ScheduleRecord]] = {}
         self._gate = asyncio.Semaphore(FAN_OUT)
         self.recaps: Callable[[], Awaitable[int]] | None = None  # posts the weekly recaps that are due
+        # Which communities' schedules this process fires (Discord shards split across processes: each
+        # fires its own guilds', whose reactions reach it); by default all of its platform's.
+        self.serves: Callable[[str], bool] = lambda community: True
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": int(grace), "max_instances": 1},
@@ -135,7 +138,7 @@ class Scheduler:
         """Rebuild one job per distinct (cron, zone) of the active schedules."""
         groups: dict[tuple[str, str], list[ScheduleRecord]] = defaultdict(list)
         for sched in await self.service.store.schedules(platform=self.service.platform):
-            if not sched.paused:
+            if not sched.paused and self.serves(sched.community):
                 groups[(sched.cron, sched.timezone)].append(sched)
         for key in set(self._groups) - set(groups):
             self._aps.remove_job(self._job_id(key))

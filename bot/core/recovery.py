@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def resume(service: QuizService) -> int:
-    """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not."""
+async def resume(service: QuizService, only: set[int] | None = None) -> int:
+    """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not.
+    `only`: just these rounds (adopted from a process that is gone), each read again from the platform before
+    it closes, since that process's shards may bring its marks to no process now."""
     recovering: list[_Live] = []
     states = [RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]
     for rec in await service.store.rounds_in(states, service.platform):  # another platform's bot has its own
+        if only is not None and rec.id not in only:
+            continue
         if _in_hand(service, rec.id):  # this process is revealing it, or will try its reveal again
             continue
         channel = await service.store.channel_by_id(rec.channel_id)
@@ -49,6 +53,8 @@ async def resume(service: QuizService) -> int:
             continue
         # Registered before the marks are read, so live events meanwhile are recorded too.
         recovering.append(service._track(rnd, channel, arm=False))
+        if only is not None:
+            service._adopted.add(rnd.id)
     for live in recovering:
         await _recover_answers(service, live.round, live.channel)
         service._arm(live)  # closes at once when the round is already due
@@ -114,24 +120,30 @@ async def reread_open_rounds(service: QuizService) -> int:
     no event brought; how many answers that added or changed."""
     found = 0
     for live in [v for v in service._live.values() if v.round.state is RoundState.OPEN]:
-        rnd = live.round
-        assert rnd.message_ref is not None and rnd.closes_at is not None
-        since = service.clock()
-        by_player = await _read_marks(service, rnd, live.channel)
-        if by_player is None:
+        found += await reread_round(service, live)
+    return found
+
+
+async def reread_round(service: QuizService, live: _Live) -> int:
+    """Record the marks on one open question that no event brought; how many answers that added or changed."""
+    rnd, found = live.round, 0
+    assert rnd.message_ref is not None and rnd.closes_at is not None
+    since = service.clock()
+    by_player = await _read_marks(service, rnd, live.channel)
+    if by_player is None:
+        return 0
+    for player, choices in by_player.items():
+        current = rnd.answers.get(player)
+        if current is not None and (current.at >= since or any(o == current.option for _, o in choices)):
+            continue  # already counted, or changed live while we were reading: the event is newer
+        name, option = choices[0]
+        try:
+            outcome = service.answer(
+                rnd.message_ref, player, name, option, at=min(service.clock(), rnd.closes_at)
+            )
+        except QuizError:
             continue
-        for player, choices in by_player.items():
-            current = rnd.answers.get(player)
-            if current is not None and (current.at >= since or any(o == current.option for _, o in choices)):
-                continue  # already counted, or changed live while we were reading: the event is newer
-            name, option = choices[0]
-            try:
-                outcome = service.answer(
-                    rnd.message_ref, player, name, option, at=min(service.clock(), rnd.closes_at)
-                )
-            except QuizError:
-                continue
-            found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
+        found += outcome in (Outcome.RECORDED, Outcome.CHANGED)
     return found
 
 

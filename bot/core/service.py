@@ -69,6 +69,7 @@ class QuizService:
         self._closing: set[asyncio.Task[None]] = set()  # timers past their sleep: finished, never cut
         # Closed rounds whose reveal failed to post, by id: the wait before the next try, then that try.
         self._unrevealed: dict[int, asyncio.TimerHandle | asyncio.Task[None]] = {}
+        self._adopted: set[int] = set()  # rounds taken over from a process that is gone: read again at close
         self._stopping = False
         self.on_revealed: Callable[[int], None] | None = None  # told each round id once its reveal is stored
         self._set_bank(bank)
@@ -225,6 +226,9 @@ class QuizService:
 
     async def _close_now(self, rnd: Round) -> None:
         try:
+            if rnd.id in self._adopted and (live := self._live.get(rnd.message_ref or "")) is not None:
+                self._adopted.discard(rnd.id)
+                await recovery.reread_round(self, live)  # its marks may have reached no process of ours
             await self.close_round(rnd.id)
         except Exception:
             if rnd.id not in self._unrevealed:  # a failed reveal is logged where it is set to be tried again
@@ -358,6 +362,10 @@ class QuizService:
         """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not;
         how many open rounds it picked up."""
         return await recovery.resume(self)
+
+    async def adopt(self, round_ids: Sequence[int]) -> int:
+        """Finish rounds taken over from a process that is gone, as a resume does; how many were open."""
+        return await recovery.resume(self, set(round_ids))
 
     async def reread_open_rounds(self) -> int:
         """After a gap in the platform's events (a fresh gateway session): record marks on open questions that

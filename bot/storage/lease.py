@@ -30,6 +30,7 @@ class LeaseRow:
     taken_at: float
     heartbeat: float
     expires: float
+    shards: str = ""  # PostgreSQL only: the Discord shards a process serves ('0,1/4'; '' means all)
 
 
 def _row(r: Sequence[Any]) -> LeaseRow:

@@ -30,9 +30,12 @@ _PLAYER_ID = attrgetter("player_id")
 #   were already closed, and does not reveal it. Once the first commits, the row says 'closed' anyway.
 # - if the first close fails and rolls back, the round is 'open' again and is closed by the next restart's
 #   recovery, as with the SQLite store.
+# - with several bot processes (bot/lease.py) the owner is checked too: a process that lost its lease (paused
+#   past it, then woke) cannot close a round that another process adopted meanwhile.
 # NO KEY UPDATE rather than UPDATE: answers being inserted for the round only need its key, and are not held up.
 _CLAIM = """
-SELECT coalesce(posted_at, created_at) FROM rounds WHERE id = $1 AND state = 'open' FOR NO KEY UPDATE SKIP LOCKED
+SELECT coalesce(posted_at, created_at) FROM rounds
+WHERE id = $1 AND state = 'open' AND ($2::text IS NULL OR owner IS NULL OR owner = $2) FOR NO KEY UPDATE SKIP LOCKED
 """
 
 
@@ -40,6 +43,7 @@ class PgRoundRepo:
     """Posted questions and the answers to them."""
 
     db: PgDatabase
+    owner: str | None
 
     async def create_round(
         self,
@@ -55,8 +59,8 @@ class PgRoundRepo:
         async with self.db.transaction() as conn:
             found = await conn.fetchval(
                 'INSERT INTO rounds (channel_id, schedule_id, question_id, question, stage, services, difficulty, "window", '
-                "allow_changes, state, created_at, scoring) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11) RETURNING id",
+                "allow_changes, state, created_at, scoring, owner) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12) RETURNING id",
                 channel_id,
                 schedule_id,
                 question.id,
@@ -68,6 +72,7 @@ class PgRoundRepo:
                 int(allow_changes),
                 at,
                 None if scoring is None else json.dumps(scoring.to_json()),
+                self.owner,
             )
             return int(found)
 
@@ -92,14 +97,16 @@ class PgRoundRepo:
 
     async def rounds_in(self, states: Sequence[RoundState], platform: str | None = None) -> list[RoundRecord]:
         """Rounds in any of `states` (on one platform's communities, if given), oldest first, open ones with
-        their answers."""
+        their answers; in a bot process, only those it owns (others are other processes' to finish)."""
         rows = await self.db.reader.fetch(
             'SELECT r.id, r.channel_id, r.question, r.state, r."window", r.allow_changes, r.message_ref, '
             "r.posted_at, r.scoring FROM rounds r JOIN channels ch ON ch.id = r.channel_id "
             "JOIN communities co ON co.id = ch.community_id "
-            "WHERE r.state = ANY($1::text[]) AND ($2::text IS NULL OR co.platform = $2) ORDER BY r.id",
+            "WHERE r.state = ANY($1::text[]) AND ($2::text IS NULL OR co.platform = $2) "
+            "AND ($3::text IS NULL OR r.owner = $3) ORDER BY r.id",
             [s.value for s in states],
             platform,
+            self.owner,
         )
         out = []
         for rid, channel_id, question, state, window, allow, ref, posted, scoring in rows:
@@ -159,7 +166,7 @@ class PgRoundRepo:
         `periods` are the round's buckets: 'all', its 'week:...' and 'month:...' (live on each player's row),
         and any 'competition:N' (rows of scores)."""
         async with self.db.transaction() as conn:
-            posted = await conn.fetchval(_CLAIM, round_id)
+            posted = await conn.fetchval(_CLAIM, round_id, self.owner)
             if posted is None:
                 return False
             await conn.execute(
