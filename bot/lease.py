@@ -89,7 +89,8 @@ def holder_gone(holder: LeaseRow, me: Me) -> bool:
 
 
 def describe(holder: LeaseRow) -> str:
-    return f"pid {holder.pid} on {holder.host}"
+    shards = Shards.parse(holder.shards)
+    return f"pid {holder.pid} on {holder.host}" + (f", {shards}" if shards is not None else "")
 
 
 class _Table(Protocol):
@@ -282,23 +283,54 @@ def _stop_this_process() -> None:
     signal.raise_signal(signal.SIGTERM)
 
 
+def _pg_leases(url: str) -> list[LeaseRow]:
+    """Every process row of a PostgreSQL database (read only; nothing is migrated)."""
+    import asyncpg
+
+    from .storage.postgres.processes import process_rows
+
+    async def read() -> list[LeaseRow]:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            if not await conn.fetchval("SELECT to_regclass('processes') IS NOT NULL"):
+                raise NoLeaseTable(url)
+            return process_rows(await conn.fetch(_PG_SELECT))
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+_PG_SELECT = "SELECT platform, owner, host, pid, machine, taken_at, heartbeat, expires, shards FROM processes"
+
+
 def health(
-    path: Path, platform: str | None, *, local: bool = False, now: float | None = None
+    path: Path | str, platform: str | None, *, local: bool = False, now: float | None = None
 ) -> tuple[bool, str]:
     """(healthy, one line): a live lease for `platform` (or any) whose heartbeat is fresh, held by a running
-    process where that can be checked. `local`: only holders on this machine and pid namespace."""
+    process where that can be checked. `local`: only holders on this machine and pid namespace. `path`: the
+    SQLite file, or a PostgreSQL URL (where every process holds a lease of its own)."""
     now = time.time() if now is None else now
+    where = path
     try:
-        rows = read_leases(path)
+        if isinstance(path, str):
+            from .storage.postgres.url import shown
+
+            where = shown(path)
+            rows = _pg_leases(path)
+        else:
+            rows = read_leases(path)
     except FileNotFoundError:
-        return False, f"unhealthy: no database at {path}"
+        return False, f"unhealthy: no database at {where}"
     except NoLeaseTable:
-        return False, f"unhealthy: {path} has no bot leases (no quizbot has run on it since leases came)"
+        return False, f"unhealthy: {where} has no bot leases (no quizbot has run on it since leases came)"
+    except Exception as exc:  # a server that is down or refuses us: that is the answer, in one line
+        return False, f"unhealthy: cannot read {where}: {type(exc).__name__}: {exc}"
     me = Me.here()
     rows = [r for r in rows if platform in (None, r.platform) and (not local or r.machine == me.machine)]
     what = f"{platform or 'any platform'}{' on this machine' if local else ''}"
     if not rows:
-        return False, f"unhealthy: no quizbot holds a lease for {what} on {path}"
+        return False, f"unhealthy: no quizbot holds a lease for {what} on {where}"
     problems = []
     for r in rows:
         age = now - r.heartbeat
@@ -312,7 +344,7 @@ def health(
     return False, "unhealthy: " + "; ".join(problems)
 
 
-def health_command(db_path: Path, platform: str | None, *, local: bool) -> int:
+def health_command(db_path: Path | str, platform: str | None, *, local: bool) -> int:
     """`quizbot health`: print the one line and return the exit code (0 healthy, 1 not)."""
     ok, line = health(db_path, platform, local=local)
     print(line)

@@ -20,6 +20,11 @@ _INSERT = (
 _LEASE_LOCK = 0x5155494C
 
 
+def process_rows(rows: Sequence[Sequence[Any]]) -> list[LeaseRow]:
+    """Process rows as read (platform, owner, host, pid, machine, taken_at, heartbeat, expires, shards)."""
+    return [_row(r) for r in rows]
+
+
 def _row(r: Sequence[Any]) -> LeaseRow:
     return LeaseRow(
         str(r[0]),
