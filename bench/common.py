@@ -26,6 +26,86 @@ class Figure:
         goal = f"  (target {self.target})" if self.target else ""
         return f"  {self.name:<58} {self.value:>12,.3f} {self.unit:<9}{goal}{verdict}"
 
+    @property
+    def missed(self) -> int:
+        return int(self.met is False)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line of context among the figures (what a suite ran on)."""
+
+    text: str
+    met: None = None
+    missed: int = 0
+
+    def line(self) -> str:
+        return f"  {self.text}"
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The same measurement on each store, one line, side by side: `name  sqlite 1.2 ms ok  postgres ...`."""
+
+    name: str
+    figures: tuple[tuple[str, Figure], ...]  # (store, its figure), in the order the stores ran
+
+    @property
+    def met(self) -> bool | None:
+        verdicts = [f.met for _, f in self.figures if f.met is not None]
+        return all(verdicts) if verdicts else None
+
+    @property
+    def missed(self) -> int:
+        return sum(f.missed for _, f in self.figures)
+
+    def line(self) -> str:
+        cells = []
+        for store, f in self.figures:
+            verdict = "" if f.met is None else ("ok" if f.met else "MISSED")
+            cells.append(f"{store:>8} {_number(f.value):>11} {f.unit:<7}{verdict:<7}")
+        targets = [(store, f.target) for store, f in self.figures if f.target]
+        if not targets:
+            goal = ""
+        elif len({t for _, t in targets}) == 1:
+            goal = f"(target {targets[0][1]})"
+        else:
+            goal = "(target " + "; ".join(f"{store} {t}" for store, t in targets) + ")"
+        return f"  {self.name:<58}{''.join(cells)}{goal}".rstrip()
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:,.3f}"
+
+
+def side_by_side(results: dict[str, list[Figure]]) -> list[Compared]:
+    """Each store's figures (store -> figures, in the order the stores ran) merged into one line per
+    measurement: the n-th figure of a name on one store beside the n-th of that name on the others. A figure
+    one store lacks is shown for the others only, where it came in their list."""
+    keyed = {store: _keyed(figures) for store, figures in results.items()}
+    order: list[tuple[str, int]] = []
+    for figures in keyed.values():
+        at = 0
+        for key in figures:
+            if key in order:
+                at = order.index(key) + 1
+            else:
+                order.insert(at, key)
+                at += 1
+    return [
+        Compared(key[0], tuple((store, keyed[store][key]) for store in results if key in keyed[store]))
+        for key in order
+    ]
+
+
+def _keyed(figures: list[Figure]) -> dict[tuple[str, int], Figure]:
+    seen: dict[str, int] = {}
+    out = {}
+    for f in figures:
+        seen[f.name] = seen.get(f.name, -1) + 1
+        out[(f.name, seen[f.name])] = f
+    return out
+
 
 def below(name: str, value: float, unit: str, limit: float) -> Figure:
     return Figure(name, value, unit, f"< {limit:g} {unit}", value < limit)

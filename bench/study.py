@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import random
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 
 from bot.core.bank_loader import load_bank
 from bot.core.errors import NoQuestionError
 from bot.core.study.service import StudyService
-from bot.storage import SqliteStore
 
 from .boards import _build_boards_db
-from .common import Figure, amedian_ms, below
+from .common import Compared, Figure, Note, amedian_ms, below
+from .stores import Where, built, run_on
 
 SHIPPED = Path(__file__).resolve().parent.parent / "bot" / "questions"
 
@@ -45,17 +43,15 @@ def _memories(path: Path, players: int, per_player: int, question_ids: list[str]
     conn.close()
 
 
-async def _study(small: bool, tmp: Path) -> list[Figure]:
+async def _study(small: bool, where: Where, now: float) -> list[Figure]:
     communities, players, answers = (10, 1_000, 10_000) if small else (1_000, 100_000, 1_000_000)
     bank = load_bank([SHIPPED])
-    path = tmp / "study.sqlite3"
-    await (await SqliteStore.open(path)).close()
-    now = time.time()
-    start = time.perf_counter()
-    _build_boards_db(path, communities, players, answers)
-    _memories(path, players, answers // players, sorted(bank.questions), now)
-    built = time.perf_counter() - start
-    store = await SqliteStore.open(path)
+
+    def build(path: Path) -> None:
+        _build_boards_db(path, communities, players, answers)
+        _memories(path, players, answers // players, sorted(bank.questions), now)
+
+    store, took = await built(where, "study", build)
     rng = random.Random(6)
     study = StudyService(store, lambda: bank, lambda: now, rng)
     try:
@@ -74,15 +70,12 @@ async def _study(small: bool, tmp: Path) -> list[Figure]:
     finally:
         await store.close()
     return [
-        Figure(f"build: {answers:,} answers and memories, {players:,} players", built, "s"),
+        Figure(f"build: {answers:,} answers and memories, {players:,} players", took, "s"),
         below("one person's due questions among all (median)", pick, "ms", 5),
         below(f"question analytics over {answers:,} answers", analytics, "s", 2),
     ]
 
 
-def run(small: bool) -> list[Figure]:
-    async def main() -> list[Figure]:
-        with tempfile.TemporaryDirectory() as tmp:
-            return await _study(small, Path(tmp))
-
-    return asyncio.run(main())
+def run(small: bool, stores: tuple[str, ...] = ("sqlite",)) -> list[Figure | Compared | Note]:
+    now = time.time()  # one moment for both stores: the memories were built due around it
+    return run_on(stores, lambda where: _study(small, where, now))

