@@ -1,16 +1,23 @@
-"""The discord.py client: fewest intents, no message cache, reactions straight to the core."""
+"""The discord.py client: fewest intents, no message cache, reactions straight to the core.
+
+`QuizClient` is one gateway session for every server (discord.Client); `ShardedQuizClient` is the same bot on
+some of Discord's shards (discord.AutoShardedClient, one session per shard), for a bot split across processes
+with --shard-ids and --shard-count. `make_client` picks one from the settings.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from ...core.errors import QuizError
 from ...core.service import QuizService
+from .. import startup
 from . import guards, render
 
 log = logging.getLogger(__name__)
@@ -31,7 +38,11 @@ def _ignore(data: object) -> None:
 class QuizClient(discord.Client):
     """Routes raw reaction events to the service; the open-round map lives in the core."""
 
-    def __init__(self, *, guild_ready_timeout: float = 2.0) -> None:
+    # The event after which a fresh gateway session (not a RESUME) has its guilds: missed reactions are then
+    # read back (bot/adapters/discord/run.py).
+    new_session_event = "ready"
+
+    def __init__(self, *, guild_ready_timeout: float = 2.0, **sharding: Any) -> None:
         # The bot never joins voice: discord.py's start-up warnings about missing voice libraries
         # (PyNaCl, davey) would only tell the person starting it to install what it does not need.
         discord.VoiceClient.warn_nacl = False
@@ -43,6 +54,7 @@ class QuizClient(discord.Client):
             chunk_guilds_at_startup=False,
             allowed_mentions=render.NO_PINGS,
             guild_ready_timeout=guild_ready_timeout,
+            **sharding,
         )
         self.refusals = guards.Refusals(self)
         self.tree: app_commands.CommandTree[discord.Client] = guards.GuardedTree(self, self.refusals)
@@ -64,13 +76,17 @@ class QuizClient(discord.Client):
 
     async def on_ready(self) -> None:
         """First READY: start the app (resume rounds, schedules). Later READYs are reconnects."""
-        log.info("connected to Discord as %s in %d server(s)", self.user, len(self.guilds))
+        log.info("connected to Discord as %s in %d server(s)%s", self.user, len(self.guilds), self.serving())
         self._me = self.user.id if self.user is not None else 0
         if self._started:
             return
         self._started = True
         if self.on_first_ready is not None:
             await self.on_first_ready()
+
+    def serving(self) -> str:
+        """Which shards this process serves, for the log ('' for every server in one session)."""
+        return ""
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         # The hot path of a busy quiz: cheapest checks first, no formatting before they pass.
@@ -112,3 +128,60 @@ class QuizClient(discord.Client):
             self.service.withdraw(str(payload.message_id), str(payload.user_id), option)
         except QuizError as exc:
             log.debug("reaction removal on %s ignored: %s", payload.message_id, exc)
+
+
+class ShardedQuizClient(QuizClient, discord.AutoShardedClient):
+    """QuizClient on some of Discord's shards: one gateway session each, every behaviour QuizClient's.
+
+    The first READY of every shard starts the app (discord.py's "ready" waits for all of them); after that,
+    each fresh session of a shard ("shard_ready") is followed by reading missed reactions back.
+    """
+
+    new_session_event = "shard_ready"
+
+    def __init__(
+        self, *, shard_ids: Sequence[int], shard_count: int, guild_ready_timeout: float = 2.0
+    ) -> None:
+        super().__init__(
+            guild_ready_timeout=guild_ready_timeout, shard_ids=list(shard_ids), shard_count=shard_count
+        )
+        shard_log = logging.getLogger("discord.shard")
+        if not any(isinstance(f, _ShardRetries) for f in shard_log.filters):
+            shard_log.addFilter(_ShardRetries())
+
+    def serving(self) -> str:
+        ids = self.shard_ids or range(self.shard_count or 0)
+        return f" on shard{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} of {self.shard_count}"
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info("shard %d of %s ready: %d server(s) on it", shard_id, self.shard_count, servers)
+
+
+class _ShardRetries(logging.Filter):
+    """discord.py tries a shard that cannot connect at start again every 5 s, logging each failure with its
+    traceback: one line each instead, with the reason (the bound on the first connection still ends it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Failed to connect for shard_id"):
+            reason = startup.why(record.exc_info[1]) if record.exc_info[1] else "unknown"
+            record.msg = "shard %s cannot connect to Discord's gateway (%s); trying again in 5 s"
+            record.args = (*(record.args if isinstance(record.args, tuple) else ()), reason)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def make_client(
+    shard_ids: Sequence[int] | None, shard_count: int | None, *, guild_ready_timeout: float = 2.0
+) -> QuizClient:
+    """The sharded client when a shard count is given (without ids: every shard of it), else one session.
+
+    Without shards the bot stays the plain discord.Client it always was. An AutoShardedClient without ids would
+    not behave the same: it asks Discord how many shards to open (GET /gateway/bot) and runs them all, fires
+    "ready" only once every shard is in, and retries a failed start every 5 s instead of backing off.
+    """
+    if shard_count is None:
+        return QuizClient(guild_ready_timeout=guild_ready_timeout)
+    ids = range(shard_count) if shard_ids is None else shard_ids
+    return ShardedQuizClient(shard_ids=ids, shard_count=shard_count, guild_ready_timeout=guild_ready_timeout)

@@ -16,7 +16,7 @@ from ...core.service import QuizService
 from ...settings import Settings
 from .. import startup
 from .chat import DiscordChat
-from .client import QuizClient
+from .client import make_client
 from .commands import build
 from .roles import DiscordRoles
 
@@ -48,7 +48,9 @@ class DiscordBot:
         self.connect_timeout = startup.CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
         self._first_connection: asyncio.Timeout | None = None  # lifted at the first READY
         self._closing = False
-        self.client = QuizClient(guild_ready_timeout=guild_ready_timeout)
+        self.client = make_client(
+            settings.shard_ids, settings.shard_count, guild_ready_timeout=guild_ready_timeout
+        )
         self.app: App | None = None
         self.ready = asyncio.Event()
         self.rereads = 0  # fresh gateway sessions after the first, each followed by a read-back
@@ -145,6 +147,12 @@ class DiscordBot:
     async def close(self) -> None:
         """Disconnect; open rounds resume at the next start."""
         self._closing = True
+        first = self._first_connection
+        if first is not None and first.when() is not None and not first.expired():
+            # Still connecting: end the wait now, and `run` closes the client as it leaves. (Closing it from
+            # here would leave a sharded client retrying a shard on the closed session every 5 s until the bound.)
+            first.reschedule(asyncio.get_running_loop().time())
+            return
         await self.client.close()
 
     async def _on_new_sessions(self, service: QuizService) -> None:
@@ -154,7 +162,7 @@ class DiscordBot:
         came too late) does not, so reactions added while the gateway was away are only on the messages.
         """
         while True:
-            await self.client.wait_for("ready")
+            await self.client.wait_for(self.client.new_session_event)  # a shard's own READY when sharded
             self.rereads += 1
             try:
                 found = await service.reread_open_rounds()
