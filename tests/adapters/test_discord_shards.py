@@ -13,6 +13,8 @@ import pytest
 
 from bot.adapters.discord.client import QuizClient, ShardedQuizClient, make_client
 from bot.adapters.discord.render import OPTION_EMOJI
+from bot.adapters.discord.run import DiscordBot
+from bot.core.errors import QuizError
 from tests.adapters.discord_harness import running_bot, settings_for, sub, text
 from tests.conftest import until
 from tests.servers.discord import DiscordTestServer, guild_on_shard
@@ -94,3 +96,16 @@ async def test_a_fresh_session_of_one_shard_reads_back_what_it_missed(
         service = bot.app.service
         await until(lambda: bot.rereads == 1 and len(service.open_rounds()[0].answers) == 1)
         assert server.resume_count == 0
+
+
+async def test_a_shard_discord_refuses_ends_the_start_in_one_line(
+    server: DiscordTestServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    # Past the command line's check (ids below the count), as a count changed under a running fleet could be.
+    settings = replace(settings_for(server, db), shard_ids=(0, 2), shard_count=2)
+    bot = DiscordBot(settings, guild_ready_timeout=0.1, connect_timeout=10)
+    with pytest.raises(
+        QuizError, match=r"closed the session: invalid shard; check --shard-ids and --shard-count"
+    ):
+        await bot.run()

@@ -70,3 +70,13 @@ async def test_sigterm_while_the_gateway_is_silent_stops_at_once_and_quietly(
     assert code == 0, err
     assert took < 10, err
     assert "Traceback" not in err and not [x for x in err.splitlines() if " WARNING " in x or " ERROR " in x]
+
+
+async def test_a_bot_discord_wants_sharded_is_told_to_run_on_shards(
+    tmp_path: Path, server: DiscordTestServer
+) -> None:
+    server.sharding_required = True  # an IDENTIFY without a shard is closed with 4011
+    code, err, _ = await run_bot(tmp_path, discord_env(tmp_path, server.api_base, server.gateway_url))
+    assert_one_clear_failure(
+        code, err, "too many servers for one session", "--shard-count", "QUIZBOT_SHARD_COUNT"
+    )

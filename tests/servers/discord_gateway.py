@@ -265,6 +265,9 @@ class DiscordGateway(DiscordState):
         self.identify_payloads.append({k: v for k, v in d.items() if k != "token"})
         intents = d.get("intents")
         shard = d.get("shard")
+        if shard is None and self.sharding_required:
+            await conn.ws.close(code=4011, message=b"Sharding required")  # a bot in too many guilds for one
+            return
         if shard is not None:
             valid = isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
             if not valid or not 0 <= shard[0] < shard[1]:

@@ -40,9 +40,10 @@ class DiscordState(DiscordMessages):
         self.application_id = application_id
         self.bot_id = bot_id
         self.guilds: list[FakeGuild] = guilds if guilds is not None else [default_guild()]
-        self.shard_count = (
-            shard_count  # what GET /gateway/bot recommends (discord.py's AutoShardedClient asks)
-        )
+        # What GET /gateway/bot recommends (discord.py's AutoShardedClient asks when given no count); with
+        # sharding_required an IDENTIFY without "shard" is closed with 4011, as Discord does for a big bot.
+        self.shard_count = shard_count
+        self.sharding_required = False
         self.api_base = ""
         self.gateway_url = ""
         self.port = 0

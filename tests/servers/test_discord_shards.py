@@ -116,6 +116,15 @@ async def test_an_invalid_shard_is_closed_with_4010(raw: Any, shard: Any) -> Non
     assert closed["type"] is aiohttp.WSMsgType.CLOSE and closed["data"] == 4010
 
 
+async def test_a_server_that_requires_sharding_closes_an_unsharded_identify_with_4011(
+    server: DiscordTestServer, raw: Any
+) -> None:
+    server.sharding_required = True
+    closed = await (await raw()).identify(None)
+    assert closed["type"] is aiohttp.WSMsgType.CLOSE and closed["data"] == 4011
+    assert (await (await raw()).identify([1, 2]))["t"] == "READY"
+
+
 async def test_each_event_goes_to_the_shard_owning_its_guild_and_dms_to_shard_0(
     server: DiscordTestServer, raw: Any
 ) -> None:

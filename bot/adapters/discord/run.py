@@ -22,6 +22,12 @@ from .roles import DiscordRoles
 
 log = logging.getLogger(__name__)
 DEFAULT_API = "https://discord.com/api/v10"
+# Gateway close codes about sharding: they end the start, with what to change.
+SHARD_REFUSALS = {
+    4010: "invalid shard; check --shard-ids and --shard-count (QUIZBOT_SHARD_IDS, QUIZBOT_SHARD_COUNT)",
+    4011: "the bot is in too many servers for one session; run it on shards with --shard-count N "
+    "(QUIZBOT_SHARD_COUNT), e.g. one shard per 1,000 servers",
+}
 
 
 def point_at(api_url: str | None, gateway_url: str | None) -> None:
@@ -91,6 +97,8 @@ class DiscordBot:
         """A failure to connect as one line naming what to fix; None for anything else."""
         if isinstance(exc, discord.LoginFailure):
             return QuizError("Discord refused the token (DISCORD_TOKEN); check it in the Developer Portal")
+        if isinstance(exc, discord.ConnectionClosed) and exc.code in SHARD_REFUSALS:
+            return QuizError(f"Discord's gateway closed the session: {SHARD_REFUSALS[exc.code]}")
         if isinstance(exc, TimeoutError) and self._first_connection and self._first_connection.expired():
             return QuizError(self._no_answer())
         if isinstance(exc, startup.CONNECTION_ERRORS):
