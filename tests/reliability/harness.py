@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -17,10 +17,24 @@ from tests.conftest import FIXTURE_BANK, ROOT
 
 
 class BotProcess:
-    """`python -m bot run --platform P` with its own environment and a log file per start."""
+    """`python -m bot run --platform P [ARGS]` with its own environment and a log file per start.
 
-    def __init__(self, platform: str, env: Mapping[str, str], logs: Path) -> None:
+    `args` go after `run --platform P` (e.g. `--shard-ids 0 --shard-count 2`); `name` names its log files
+    (default: "P-bot"), so that several processes can log into one folder.
+    """
+
+    def __init__(
+        self,
+        platform: str,
+        env: Mapping[str, str],
+        logs: Path,
+        *,
+        args: Sequence[str] = (),
+        name: str | None = None,
+    ) -> None:
         self.platform = platform
+        self.args = tuple(args)
+        self.name = name or f"{platform}-bot"
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "QUIZBOT_"))
         }
@@ -32,7 +46,7 @@ class BotProcess:
 
     @property
     def log_path(self) -> Path:
-        return self.logs / f"{self.platform}-bot-{self.starts}.log"
+        return self.logs / f"{self.name}-{self.starts}.log"
 
     async def start(self) -> None:
         """Start the bot (not waiting for it to connect)."""
@@ -46,6 +60,7 @@ class BotProcess:
             "run",
             "--platform",
             self.platform,
+            *self.args,
             cwd=ROOT,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
