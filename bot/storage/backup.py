@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,23 @@ class BackupResult:
 def backup(source: Path, dest: Path, *, force: bool = False) -> BackupResult:
     """Copy `source` to `dest` with SQLite's online backup API; the bot may keep running and writing."""
     refuse_database_path(dest, source)
+    check_destination(dest, force=force)
+    with closing(open_readonly(source, need_latest=False)) as src:
+        version = int(src.execute("PRAGMA user_version").fetchone()[0])
+
+        def fill(tmp: Path) -> None:
+            with closing(sqlite3.connect(tmp, isolation_level=None)) as out:
+                # All pages in one step: one read transaction, so the copy is a single consistent
+                # moment; in WAL mode it never blocks the bot's writers (stepwise copies restart on
+                # every write made by another connection).
+                src.backup(out)
+
+        counts = write_checked(dest, fill, version)
+    return BackupResult(dest, dest.stat().st_size, version, *counts)
+
+
+def check_destination(dest: Path, *, force: bool) -> None:
+    """Refuse a backup path that is a folder, exists (without force), has a journal beside it or no folder."""
     if dest.is_dir():
         raise StorageError(f"{dest}: is a folder; give the backup a file name")
     if dest.exists() and not force:
@@ -38,30 +56,29 @@ def backup(source: Path, dest: Path, *, force: bool = False) -> BackupResult:
             raise StorageError(f"{dest}: has a {side} file beside it (in use?); choose another path")
     if not dest.parent.is_dir():
         raise StorageError(f"{dest.parent}: no such folder")
-    with closing(open_readonly(source, need_latest=False)) as src:
-        version = int(src.execute("PRAGMA user_version").fetchone()[0])
-        try:
-            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
-            os.close(fd)
-        except OSError as exc:
-            raise StorageError(f"{dest}: cannot write the backup: {exc.strerror}") from exc
-        tmp = Path(name)
-        try:
-            with closing(sqlite3.connect(tmp, isolation_level=None)) as out:
-                # All pages in one step: one read transaction, so the copy is a single consistent
-                # moment; in WAL mode it never blocks the bot's writers (stepwise copies restart on
-                # every write made by another connection).
-                src.backup(out)
-            counts = _verify(tmp, version, dest)
-            os.replace(tmp, dest)
-            _sync_folder(dest.parent)
-        except sqlite3.Error as exc:
-            raise StorageError(f"{dest}: backup failed: {exc}") from exc
-        except OSError as exc:
-            raise StorageError(f"{dest}: cannot write the backup: {exc.strerror}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-    return BackupResult(dest, dest.stat().st_size, version, *counts)
+
+
+def write_checked(dest: Path, fill: Callable[[Path], None], version: int) -> tuple[int, int, int]:
+    """Let `fill` write a database into a new file beside `dest`, check it (intact, quizbot's, schema
+    `version`) and only then rename it over `dest`; return its rounds, answers and players."""
+    try:
+        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
+        os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"{dest}: cannot write the backup: {exc.strerror}") from exc
+    tmp = Path(name)
+    try:
+        fill(tmp)
+        counts = _verify(tmp, version, dest)
+        os.replace(tmp, dest)
+        _sync_folder(dest.parent)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{dest}: backup failed: {exc}") from exc
+    except OSError as exc:
+        raise StorageError(f"{dest}: cannot write the backup: {exc.strerror}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return counts
 
 
 def _verify(path: Path, version: int, dest: Path) -> tuple[int, int, int]:

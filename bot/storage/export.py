@@ -17,6 +17,7 @@ from urllib.parse import quote
 from ..core.bank_schema import LETTERS
 from ..core.errors import StorageError
 from .db import APPLICATION_ID, LATEST
+from .postgres.url import is_postgres_url
 
 Row = tuple[Any, ...]
 
@@ -84,14 +85,36 @@ def _answer(r: Row) -> Row:
     return (*r[:8], letter, None if r[9] is None else bool(r[9]), r[10], r[11])
 
 
+# What differs between the two stores' SQL in the queries below: PostgreSQL writes CROSS JOIN without ON as
+# plain JOIN (SQLite's CROSS JOIN only fixes the join order), and has no strftime. There the time is rounded to
+# the millisecond with SQLite's own arithmetic for 'unixepoch' (in doubles: seconds * 1000 + the Julian day
+# number of 1970 in ms, + 0.5, floored), so both stores print the same text for the same stored time.
+_JD_1970_MS = "210866760000000::float8"
+DIALECTS = {
+    "sqlite": {
+        "join": "CROSS JOIN",
+        "answered_at": "strftime('%Y-%m-%dT%H:%M:%fZ', a.answered_at, 'unixepoch')",
+    },
+    "postgres": {
+        "join": "JOIN",
+        "answered_at": f"to_char(to_timestamp((floor(a.answered_at * 1000::float8 + {_JD_1970_MS} + 0.5::float8) "
+        f"- {_JD_1970_MS}) / 1000::float8) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    },
+}
+
+
 @dataclass(frozen=True)
 class Table:
     """One exportable table: its columns, the query in storage order, and how a row is shaped."""
 
     name: str
     columns: tuple[str, ...]
-    sql: str
+    template: str
     shape: Callable[[Row], Row]
+
+    def sql(self, dialect: str = "sqlite") -> str:
+        """The query for one store's SQL."""
+        return self.template.format(**DIALECTS[dialect])
 
 
 # CROSS JOIN keeps answers (and scores) as the outer loop, so rows come in primary-key order with no sort.
@@ -113,10 +136,9 @@ TABLES = {
             "answered_at",
         ),
         "SELECT a.round_id, co.platform, co.external_id, ch.external_id, r.question_id, r.stage, "
-        "p.external_id, p.name, a.option, a.correct, a.points, "
-        "strftime('%Y-%m-%dT%H:%M:%fZ', a.answered_at, 'unixepoch') FROM answers a "
-        "CROSS JOIN rounds r ON r.id = a.round_id CROSS JOIN channels ch ON ch.id = r.channel_id "
-        "CROSS JOIN communities co ON co.id = ch.community_id CROSS JOIN players p ON p.id = a.player_id "
+        "p.external_id, p.name, a.option, a.correct, a.points, {answered_at} FROM answers a "
+        "{join} rounds r ON r.id = a.round_id {join} channels ch ON ch.id = r.channel_id "
+        "{join} communities co ON co.id = ch.community_id {join} players p ON p.id = a.player_id "
         "ORDER BY a.round_id, a.player_id",
         _answer,
     ),
@@ -127,38 +149,46 @@ TABLES = {
         "SELECT co.platform, co.external_id, CASE WHEN s.period LIKE 'competition:%' THEN coalesce("
         "'competition:' || (SELECT c.name FROM competitions c WHERE c.id = CAST(substr(s.period, 13) AS INTEGER)), "
         "s.period) ELSE s.period END, p.external_id, p.name, s.points, s.correct, "
-        "s.answered FROM score_rows s CROSS JOIN communities co ON co.id = s.community_id "
-        "CROSS JOIN players p ON p.id = s.player_id ORDER BY s.community_id, s.period, s.player_id",
+        "s.answered FROM score_rows s {join} communities co ON co.id = s.community_id "
+        "{join} players p ON p.id = s.player_id ORDER BY s.community_id, s.period, s.player_id",
         lambda r: r,
     ),
 }
 
+# Where rows come from: a table's rows, in storage order, one at a time (SQLite's cursor, or PostgreSQL's).
+Source = Callable[[Table], Iterator[Row]]
 
-def rows(conn: sqlite3.Connection, table: Table) -> Iterator[Row]:
+
+def sqlite_source(conn: sqlite3.Connection) -> Source:
+    """A SQLite connection's rows for each table."""
+    return lambda table: iter(conn.execute(table.sql("sqlite")))
+
+
+def rows(source: Source, table: Table) -> Iterator[Row]:
     """A table's rows, shaped, one at a time from the cursor (never all in memory)."""
-    for row in conn.execute(table.sql):
+    for row in source(table):
         yield table.shape(row)
 
 
-def write_csv(conn: sqlite3.Connection, table: Table, out: TextIO) -> int:
+def write_csv(source: Source, table: Table, out: TextIO) -> int:
     """Write one table as CSV with a header line; return the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
     count = 0
-    for row in rows(conn, table):
+    for row in rows(source, table):
         writer.writerow("true" if v is True else "false" if v is False else v for v in row)
         count += 1
     return count
 
 
-def write_json(conn: sqlite3.Connection, tables: Sequence[Table], out: TextIO) -> dict[str, int]:
+def write_json(source: Source, tables: Sequence[Table], out: TextIO) -> dict[str, int]:
     """Write {"answers": [...], "scores": [...]} one row per line; return rows per table."""
     counts: dict[str, int] = {}
     out.write("{")
     for i, table in enumerate(tables):
         out.write(("," if i else "") + f"\n  {json.dumps(table.name)}: [")
         count = 0
-        for row in rows(conn, table):
+        for row in rows(source, table):
             record = json.dumps(dict(zip(table.columns, row, strict=True)), ensure_ascii=False)
             out.write(("," if count else "") + "\n    " + record)
             count += 1
@@ -192,8 +222,9 @@ def _replacing(path: Path) -> Iterator[TextIO]:
 Written = tuple[Path, dict[str, int]]
 
 
-def export(db: Path, fmt: str, what: str, out: Path | None, stdout: TextIO) -> list[Written]:
-    """Export answers, scores or both from one consistent snapshot; return each file and its row counts."""
+def export(db: Path | str, fmt: str, what: str, out: Path | None, stdout: TextIO) -> list[Written]:
+    """Export answers, scores or both from one consistent snapshot of the SQLite file or the PostgreSQL
+    database (a postgresql:// URL) `db`; return each file and its row counts."""
     tables = [TABLES[what]] if what in TABLES else list(TABLES.values())
     folder = out if out is not None and fmt == "csv" and len(tables) > 1 else None
     if folder is not None and folder.exists() and not folder.is_dir():
@@ -201,30 +232,50 @@ def export(db: Path, fmt: str, what: str, out: Path | None, stdout: TextIO) -> l
     if folder is None and out is not None and out.is_dir():
         raise StorageError(f"{out}: is a folder; give a file name")
     targets = [folder / f"{t.name}.csv" for t in tables] if folder else [out] if out else []
+    if is_postgres_url(db):
+        from .postgres.snapshot import Snapshot  # asyncpg only for a URL
+
+        # one REPEATABLE READ transaction: answers and scores from the same moment
+        with Snapshot(str(db)) as snap:
+            return _write(lambda t: snap.rows(t.sql("postgres")), fmt, tables, folder, targets, stdout)
+    path = Path(db)
     for target in targets:
-        refuse_database_path(target, db)
-    conn = open_readonly(db)
-    written: list[Written] = []
+        refuse_database_path(target, path)
+    conn = open_readonly(path)
     try:
         with closing(conn):
             conn.execute("BEGIN")  # one read transaction: answers and scores from the same moment
-            if folder is not None:
-                folder.mkdir(parents=True, exist_ok=True)
-            if fmt == "json" and out is None:
-                write_json(conn, tables, stdout)
-            elif fmt == "json" and out is not None:
-                with _replacing(out) as f:
-                    written.append((out, write_json(conn, tables, f)))
-            elif out is None:
-                write_csv(conn, tables[0], stdout)
-            else:
-                for table, target in zip(tables, targets, strict=True):
-                    with _replacing(target) as f:
-                        written.append((target, {table.name: write_csv(conn, table, f)}))
+            return _write(sqlite_source(conn), fmt, tables, folder, targets, stdout)
     except sqlite3.Error as exc:
         raise StorageError(f"{db}: export failed: {exc}") from exc
+
+
+def _write(
+    source: Source,
+    fmt: str,
+    tables: list[Table],
+    folder: Path | None,
+    targets: list[Path],
+    stdout: TextIO,
+) -> list[Written]:
+    written: list[Written] = []
+    try:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        if fmt == "json" and not targets:
+            write_json(source, tables, stdout)
+        elif fmt == "json":
+            with _replacing(targets[0]) as f:
+                written.append((targets[0], write_json(source, tables, f)))
+        elif not targets:
+            write_csv(source, tables[0], stdout)
+        else:
+            for table, target in zip(tables, targets, strict=True):
+                with _replacing(target) as f:
+                    written.append((target, {table.name: write_csv(source, table, f)}))
     except BrokenPipeError:  # the reader of stdout left (`| head`); main treats that as no error
         raise
     except OSError as exc:
-        raise StorageError(f"{exc.filename or out}: cannot write the export: {exc.strerror}") from exc
+        where = exc.filename or folder or (targets[0] if targets else "stdout")
+        raise StorageError(f"{where}: cannot write the export: {exc.strerror}") from exc
     return written
