@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, commands
+from . import __version__, commands, data_commands
 from .core.config import check_window, parse_duration
 from .core.errors import QuizError
 from .settings import NO_PLATFORM, Settings, SettingsError, is_postgres_url, parse_shard_ids
@@ -128,17 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("health", help="exit 0 when a running bot holds a fresh lease on this database, else 1")
     s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: any")
     s.add_argument("--local", action="store_true", help="only a bot on this machine or in this container")
-    s = add("backup", help="copy the database safely, even while the bot runs")
-    s.add_argument("path", help="the copy to write, e.g. quizbot-backup.sqlite3")
-    s.add_argument("--force", action="store_true", help="replace PATH if it exists")
-    s = add("export", help="answers and scores as CSV or JSON")
-    s.add_argument("--format", required=True, choices=["csv", "json"])
-    s.add_argument(
-        "--what",
-        choices=["answers", "scores", "all"],
-        help="default: all; answers when CSV goes to stdout or to a file named *.csv",
-    )
-    s.add_argument("--out", help="file to write (default: stdout); a folder for CSV of all")
+    data_commands.add_parsers(add)  # backup, migrate-db, export
 
     s = add("run", help="run the bot (console when no platform token is set)")
     s.add_argument("--platform", choices=["console", "discord", "slack"], help="default: from the tokens set")
@@ -182,22 +172,9 @@ def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
     )
 
 
-# Commands that read the SQLite file directly (backup, export, the lease's health check) or open it outside the
-# bot's assembly; on PostgreSQL they are refused in one line until they learn it.
-SQLITE_ONLY = frozenset(
-    {
-        "health",
-        "backup",
-        "export",
-        "leaderboard",
-        "stats",
-        "review",
-        "practice",
-        "exam",
-        "analytics",
-        "report",
-    }
-)
+# Commands that read the SQLite file directly (the lease's health check); on PostgreSQL they are refused in one
+# line until they learn it.
+SQLITE_ONLY = frozenset({"health"})
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -290,10 +267,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         if args.command == "run":
             settings = _check_run(args, settings)
+        if settings.db_url and args.command == "migrate-db":
+            raise SettingsError(
+                "migrate-db copies from a SQLite file, and QUIZBOT_DB / --db is a PostgreSQL URL: give --db FILE "
+                "(the URL goes to --to)"
+            )
         if settings.db_url and args.command in SQLITE_ONLY:
             raise SettingsError(
                 f"{args.command} works on a SQLite file only for now; QUIZBOT_DB / --db is a PostgreSQL URL "
-                "(run and play work on PostgreSQL)"
+                "(every other command works on PostgreSQL)"
             )
     except SettingsError as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
@@ -320,9 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return health_command(settings.db_path, args.platform, local=args.local)
         if args.command == "backup":
-            return commands.backup(args, settings)
+            return data_commands.backup(args, settings)
         if args.command == "export":
-            return commands.export(args, settings)
+            return data_commands.export(args, settings)
+        if args.command == "migrate-db":
+            return asyncio.run(data_commands.migrate_db(args, settings))
         if args.command in ("leaderboard", "stats"):
             return asyncio.run(commands.boards(args, settings))
         if args.command == "play":

@@ -1,4 +1,5 @@
-"""The CLI's commands that need no running bot: validate, bank, coverage, schema, lookup, boards, data."""
+"""The CLI's commands that need no running bot: validate, bank, coverage, schema, lookup, boards (data_commands.py
+holds backup, export and migrate-db)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,8 @@ from .core.coverage import coverage
 from .core.lookup import Lookup
 from .core.moves import board_with_moves
 from .settings import Settings
-from .storage import SqliteStore
-from .storage.backup import backup as backup_database
-from .storage.export import export as export_data
 from .storage.export import require_database
+from .storage.opening import open_store
 
 
 def _print_json(data: Any) -> None:
@@ -110,8 +109,9 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def boards(args: argparse.Namespace, settings: Settings) -> int:
-    require_database(settings.db_path)  # a mistyped --db must not create a database (and its folders)
-    store = await SqliteStore.open(settings.db_path)
+    if not settings.db_url:
+        require_database(settings.db_path)  # a mistyped --db must not create a database (and its folders)
+    store = await open_store(settings.database)
     try:
         community = await store.community(args.platform, args.community)
         now = time.time()
@@ -155,27 +155,3 @@ async def boards(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await store.close()
     return 0
-
-
-def backup(args: argparse.Namespace, settings: Settings) -> int:
-    done = backup_database(settings.db_path, Path(args.path), force=args.force)
-    print(
-        f"wrote {done.path}: {done.size:,} bytes, schema {done.version}, {done.rounds:,} rounds, "
-        f"{done.answers:,} answers, {done.players:,} players (integrity ok)"
-    )
-    return 0
-
-
-def export(args: argparse.Namespace, settings: Settings) -> int:
-    out = Path(args.out) if args.out else None
-    what = args.what or export_default(args.format, out)
-    for path, counts in export_data(settings.db_path, args.format, what, out, sys.stdout):
-        print(f"wrote {path}: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
-    return 0
-
-
-def export_default(fmt: str, out: Path | None) -> str:
-    """What `export` writes with no --what: all, but only answers when CSV goes to stdout or one .csv file."""
-    if fmt == "csv" and (out is None or out.suffix.lower() == ".csv"):
-        return "answers"
-    return "all"

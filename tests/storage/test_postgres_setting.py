@@ -41,5 +41,5 @@ async def test_a_database_of_another_program_is_refused_untouched(pg_server: PgS
 
 
 def test_commands_that_read_the_sqlite_file_refuse_a_postgres_url(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["backup", "copy.sqlite3", "--db", "postgresql://nobody@localhost/none"]) == 2
+    assert main(["health", "--db", "postgresql://nobody@localhost/none"]) == 2
     assert "SQLite file only" in capsys.readouterr().err

@@ -48,17 +48,17 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser], positive: Callable[
 
 async def run(args: argparse.Namespace, settings: Settings, login: Callable[[], str]) -> int:
     """Run one study command."""
-    from ...storage import SqliteStore
+    from ...storage.opening import open_store
     from .chat import ConsoleChat
     from .lines import LineReader
     from .study import run_session
 
-    if args.command == "analytics":
+    if args.command == "analytics" and not settings.db_url:
         from ...storage.export import require_database
 
         require_database(settings.db_path)  # reading figures must not create a database
     bank = load_bank(settings.questions)
-    store = await SqliteStore.open(settings.db_path)
+    store = await open_store(settings.database)
     try:
         study = StudyService(store, lambda: bank)
         await study.fold_channel_answers()  # channel answers since the last run count too
