@@ -6,6 +6,7 @@ with PostgreSQL, one throwaway server (bench/pg.py) serves every suite."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import importlib
 import os
@@ -94,6 +95,7 @@ def _shared_server(stores: tuple[str, ...], suites: list[str]) -> Iterator[None]
         yield
         return
     with pg.server() as admin:
+        print(f"  {asyncio.run(pg.settings(admin))}")
         os.environ[pg.ENV] = admin
         try:
             yield

@@ -88,6 +88,18 @@ async def drop_database(admin: str, name: str) -> None:
         await conn.close()
 
 
+async def checkpoint(url: str) -> None:
+    """Flush what the server holds dirty now, so that writing it out later does not fall on a measurement of
+    either store (the server is shared by the suites, and the SQLite suites' files sit on the same disk)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
 async def settings(url: str) -> str:
     """The server's version and durability settings, as one line."""
     import asyncpg

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -103,18 +104,23 @@ def run_on(
     stores: tuple[str, ...], suite: Callable[[Where], Awaitable[list[Figure]]]
 ) -> list[Figure | Compared | Note]:
     """`suite` on each store in turn, in one process and one temporary folder; its figures side by side, after
-    a line naming the PostgreSQL server's settings."""
+    a line naming the PostgreSQL server's settings (unless python -m bench printed it for every suite)."""
 
     async def main() -> list[Figure | Compared | Note]:
         with tempfile.TemporaryDirectory() as tmp, _server(stores) as admin:
             results = {}
             for kind in stores:
+                if admin:
+                    await pg.checkpoint(admin)
                 where = Where(kind, Path(tmp), admin)
                 try:
                     results[kind] = await suite(where)
                 finally:
                     await where.drop()
-            head: list[Figure | Compared | Note] = [Note(await pg.settings(admin))] if admin else []
+            shared = bool(os.environ.get(pg.ENV))  # python -m bench named the server once, at the top
+            head: list[Figure | Compared | Note] = (
+                [Note(await pg.settings(admin))] if admin and not shared else []
+            )
             return head + list(side_by_side(results))
 
     return asyncio.run(main())
