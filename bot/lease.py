@@ -285,23 +285,12 @@ def _stop_this_process() -> None:
 
 def _pg_leases(url: str) -> list[LeaseRow]:
     """Every process row of a PostgreSQL database (read only; nothing is migrated)."""
-    import asyncpg
+    from .storage.postgres.processes import read_process_rows
 
-    from .storage.postgres.processes import process_rows
-
-    async def read() -> list[LeaseRow]:
-        conn = await asyncpg.connect(url, timeout=10)
-        try:
-            if not await conn.fetchval("SELECT to_regclass('processes') IS NOT NULL"):
-                raise NoLeaseTable(url)
-            return process_rows(await conn.fetch(_PG_SELECT))
-        finally:
-            await conn.close()
-
-    return asyncio.run(read())
-
-
-_PG_SELECT = "SELECT platform, owner, host, pid, machine, taken_at, heartbeat, expires, shards FROM processes"
+    rows = asyncio.run(read_process_rows(url))
+    if rows is None:
+        raise NoLeaseTable(url)
+    return rows
 
 
 def health(

@@ -20,9 +20,18 @@ _INSERT = (
 _LEASE_LOCK = 0x5155494C
 
 
-def process_rows(rows: Sequence[Sequence[Any]]) -> list[LeaseRow]:
-    """Process rows as read (platform, owner, host, pid, machine, taken_at, heartbeat, expires, shards)."""
-    return [_row(r) for r in rows]
+async def read_process_rows(url: str) -> list[LeaseRow] | None:
+    """Every process row of the database at `url` on a connection of its own (for `quizbot health`: the
+    database is neither migrated nor changed); None when it has no processes table."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        if not await conn.fetchval("SELECT to_regclass('processes') IS NOT NULL"):
+            return None
+        return [_row(r) for r in await conn.fetch(_SELECT + "ORDER BY platform, taken_at")]
+    finally:
+        await conn.close()
 
 
 def _row(r: Sequence[Any]) -> LeaseRow:
@@ -93,12 +102,6 @@ async def release_process_lease(db: PgDatabase, owner: str) -> bool:
     """Delete this process's row (a clean stop): its unfinished rounds are adopted by another process at once."""
     async with db.transaction() as conn:
         return await conn.fetchval("DELETE FROM processes WHERE owner = $1 RETURNING 1", owner) is not None
-
-
-async def process_leases(db: PgDatabase) -> list[LeaseRow]:
-    """Every process row, by platform then age."""
-    rows = await db.reader.fetch(_SELECT + "ORDER BY platform, taken_at")
-    return [_row(r) for r in rows]
 
 
 async def adopt_orphans(
