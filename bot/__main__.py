@@ -172,11 +172,6 @@ def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
     )
 
 
-# Commands that read the SQLite file directly (the lease's health check); on PostgreSQL they are refused in one
-# line until they learn it.
-SQLITE_ONLY = frozenset({"health"})
-
-
 def _settings(args: argparse.Namespace) -> Settings:
     """The environment over ./.env, then the options; only `run` reads the platform variables."""
     settings = Settings.from_env(platforms=args.command == "run")
@@ -272,11 +267,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "migrate-db copies from a SQLite file, and QUIZBOT_DB / --db is a PostgreSQL URL: give --db FILE "
                 "(the URL goes to --to)"
             )
-        if settings.db_url and args.command in SQLITE_ONLY:
-            raise SettingsError(
-                f"{args.command} works on a SQLite file only for now; QUIZBOT_DB / --db is a PostgreSQL URL "
-                "(every other command works on PostgreSQL)"
-            )
     except SettingsError as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 2
@@ -300,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "health":
             from .lease import health_command  # imported only here: it pulls in the database
 
-            return health_command(settings.db_path, args.platform, local=args.local)
+            return health_command(settings.db_url or settings.db_path, args.platform, local=args.local)
         if args.command == "backup":
             return data_commands.backup(args, settings)
         if args.command == "export":

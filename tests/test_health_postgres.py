@@ -68,3 +68,21 @@ async def test_an_unreachable_server_or_a_database_without_bots_is_one_line(
         await conn.close()
     ok, line = await check(url, None)
     assert not ok and "has no bot leases" in line
+
+
+async def test_the_command_on_a_postgresql_url_answers_in_one_line(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    code = await asyncio.to_thread(main, ["health", "--db", url])
+    out, err = capsys.readouterr()
+    assert code == 1 and err == "" and out.startswith("unhealthy: no quizbot holds a lease for any platform")
+    store = await PostgresStore.open(url)
+    try:
+        lease = await PlatformLease.take(store.db, "discord", wait=0)
+        code = await asyncio.to_thread(main, ["health", "--db", url, "--platform", "discord", "--local"])
+        assert code == 0 and capsys.readouterr().out.startswith("healthy: discord bot")
+        await lease.release()
+    finally:
+        await store.close()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import SQLITE_ONLY
 from bot.core.bank import Bank
 from bot.storage.opening import open_store
 from tests.cli.test_migrate_db import cli
@@ -45,11 +44,6 @@ async def both(
         code, _, err = await cli(capsys, "migrate-db", "--db", str(source), "--to", url)
         assert code == 0, err
         yield str(source), url
-
-
-def test_none_of_them_is_refused_on_postgresql() -> None:
-    moved = {"backup", "export", "leaderboard", "stats", "review", "practice", "exam", "analytics", "report"}
-    assert not moved & SQLITE_ONLY
 
 
 @pytest.mark.parametrize("case", list(SAME))
