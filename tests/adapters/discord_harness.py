@@ -17,7 +17,7 @@ GUILD, QUIZ_CHANNEL, OWNER = 2000, 3000, 4000
 MANAGE_GUILD = str(1 << 5)
 
 
-def settings_for(server: DiscordTestServer, db: Path) -> Settings:
+def settings_for(server: DiscordTestServer, db: Path | str) -> Settings:
     return Settings.from_env(
         {
             "QUIZBOT_DB": str(db),
@@ -31,7 +31,7 @@ def settings_for(server: DiscordTestServer, db: Path) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    server: DiscordTestServer, db: Path, settings: Settings | None = None
+    server: DiscordTestServer, db: Path | str, settings: Settings | None = None
 ) -> AsyncIterator[DiscordBot]:
     bot = DiscordBot(settings or settings_for(server, db), guild_ready_timeout=0.1)
     task = asyncio.create_task(bot.run())

@@ -16,7 +16,7 @@ from tests.servers.slack import SlackTestServer
 CHANNEL = "C0001"
 
 
-def settings_for(server: SlackTestServer, db: Path, *, http: bool = False) -> Settings:
+def settings_for(server: SlackTestServer, db: Path | str, *, http: bool = False) -> Settings:
     env = {
         "QUIZBOT_DB": str(db),
         "QUIZBOT_QUESTIONS": str(FIXTURE_BANK),
@@ -32,7 +32,7 @@ def settings_for(server: SlackTestServer, db: Path, *, http: bool = False) -> Se
 
 @contextlib.asynccontextmanager
 async def running_slack(
-    server: SlackTestServer, db: Path, *, http: bool = False, settings: Settings | None = None
+    server: SlackTestServer, db: Path | str, *, http: bool = False, settings: Settings | None = None
 ) -> AsyncIterator[SlackBot]:
     bot = SlackBot(settings or settings_for(server, db, http=http), host="127.0.0.1", port=0)
     task = asyncio.create_task(bot.run())
