@@ -221,11 +221,10 @@ class PlatformLease:
                 f"another quizbot ({describe(holder)}) is running {self.platform} on {where}; "
                 "stop it first, or set QUIZBOT_DB to another file"
             )
-        theirs = Shards.parse(holder.shards)
         return (
-            f"another quizbot ({describe(holder)}) serves {self.platform} ({describe_shards(theirs)}) on {where}; "
-            "processes of one platform share a database only as Discord shards with the same --shard-count "
-            "and different --shard-ids"
+            f"another quizbot ({describe(holder)}) serves {self.platform} on {where}; processes of one "
+            "platform share a database only as Discord shards with the same --shard-count and different "
+            "--shard-ids"
         )
 
     async def _try(self) -> LeaseRow | None:
