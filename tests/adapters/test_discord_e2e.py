@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from bot.adapters.discord.render import OPTION_EMOJI
 from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
 from tests.conftest import until
+from tests.pg_server import execute_at, rows_at
 from tests.servers.discord import DiscordTestServer
 
 A, B, C = OPTION_EMOJI[:3]
@@ -52,9 +52,9 @@ def correct_emoji(msg: dict[str, Any]) -> str:
 
 
 async def test_commands_register_and_a_question_round_trips(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         names = {c["name"] for cmds in server.registered_commands.values() for c in cmds}
         assert names == {"quiz", "lookup", "leaderboard", "stats", "team", "competition"}
         msg = await quiz_now(server, stage="eda")
@@ -83,9 +83,9 @@ async def test_commands_register_and_a_question_round_trips(
 
 
 async def test_admin_commands_are_refused_to_members_and_errors_are_ephemeral(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3"):
+    async with running_bot(server, db_target):
         refused = await command(server, "quiz", sub("config", setting="answer_window", value="2m"))
         assert "only server admins" in text(refused) and ephemeral(refused)
         bad = await command(
@@ -105,8 +105,8 @@ async def test_admin_commands_are_refused_to_members_and_errors_are_ephemeral(
         assert "unknown stage 'quantum'" in text(unknown) and ephemeral(unknown)
 
 
-async def test_anti_copy_removes_recorded_reactions(server: DiscordTestServer, tmp_path: Path) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+async def test_anti_copy_removes_recorded_reactions(server: DiscordTestServer, db_target: Path | str) -> None:
+    async with running_bot(server, db_target) as bot:
         await command(
             server, "quiz", sub("config", setting="remove_reactions", value="on"), permissions=MANAGE_GUILD
         )
@@ -122,30 +122,28 @@ async def test_anti_copy_removes_recorded_reactions(server: DiscordTestServer, t
 
 
 async def test_restart_reads_missed_reactions_across_pages_and_reveals_once(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         msg = await quiz_now(server, stage="training")
         mid = int(msg["id"])
         await server.add_reaction(QUIZ_CHANNEL, mid, 5001, A, name="ann")
-        await until(lambda: _answers(db) == 1)
+        await until(lambda: _answers(db_target, 1))
     for user in range(6000, 6150):  # answered while the bot was down: two pages of reaction users
         server.add_reaction_silently(QUIZ_CHANNEL, mid, user, B)
-    with sqlite3.connect(db) as conn:  # and the round's time ran out meanwhile
-        conn.execute("UPDATE rounds SET posted_at = posted_at - 1000")
-    async with running_bot(server, db):
+    # and the round's time ran out meanwhile
+    await execute_at(db_target, "UPDATE rounds SET posted_at = posted_at - 1000")
+    async with running_bot(server, db_target):
         reveal = (await server.wait_for_messages(QUIZ_CHANNEL, 2))[1]
         assert "(151 in all)" in text([{"data": reveal}])
-    async with running_bot(server, db):  # a third start reveals nothing again
+    async with running_bot(server, db_target):  # a third start reveals nothing again
         await asyncio.sleep(0.3)
     assert len([m for m in server.channel_messages(QUIZ_CHANNEL) if m.get("message_reference")]) == 1
-    assert _answers(db) == 151
+    assert await _answers(db_target, 151)
 
 
-async def test_reconnect_mid_round_loses_no_answer(server: DiscordTestServer, tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db) as bot:
+async def test_reconnect_mid_round_loses_no_answer(server: DiscordTestServer, db_target: Path | str) -> None:
+    async with running_bot(server, db_target) as bot:
         msg = await quiz_now(server)
         mid = int(msg["id"])
         await server.drop_connection(resumable=True)
@@ -157,10 +155,9 @@ async def test_reconnect_mid_round_loses_no_answer(server: DiscordTestServer, tm
 
 
 async def test_rate_limited_post_is_retried_and_a_failed_post_is_never_repeated(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         server.rate_limit_next("POST", rf"/channels/{QUIZ_CHANNEL}/messages$", retry_after=0.05)
         await quiz_now(server)
         assert len(server.channel_messages(QUIZ_CHANNEL)) == 1
@@ -168,18 +165,17 @@ async def test_rate_limited_post_is_retried_and_a_failed_post_is_never_repeated(
         server.fail_next("POST", rf"/channels/{QUIZ_CHANNEL}/messages$", status=503, times=20)
         failed = await command(server, "quiz", sub("now"), count=2)
         assert "Discord refused the post (503)" in text(failed)
-    with sqlite3.connect(db) as conn:
-        states = [r[0] for r in conn.execute("SELECT state FROM rounds ORDER BY id")]
+    states = [r[0] for r in await rows_at(db_target, "SELECT state FROM rounds ORDER BY id")]
     assert states == ["open", "failed"]
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         await asyncio.sleep(0.2)
     assert len(server.channel_messages(QUIZ_CHANNEL)) == 1  # the failed question is never posted later
 
 
 async def test_lookup_with_autocomplete_stats_teams_and_competitions(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3"):
+    async with running_bot(server, db_target):
         suggestions = await command(
             server, "lookup", [{"type": 3, "name": "term", "value": "wrang", "focused": True}], type=4
         )
@@ -210,16 +206,15 @@ async def test_lookup_with_autocomplete_stats_teams_and_competitions(
         assert "no answers from" in text(stats) and ephemeral(stats)
 
 
-def _answers(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM answers").fetchone()[0])
+async def _answers(db: Path | str, count: int) -> bool:
+    """Whether the database holds `count` answers."""
+    return await rows_at(db, "SELECT count(*) FROM answers") == [(count,)]
 
 
 async def test_schedule_commands_and_a_missed_scheduled_post_is_made_once(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         group = [{"type": 2, "name": "schedule", "options": sub("add", cron="* * * * *", timezone="UTC")}]
         added = await command(server, "quiz", group, permissions=MANAGE_GUILD)
         assert "Schedule #1" in text(added) and "next:" in text(added)
@@ -232,12 +227,13 @@ async def test_schedule_commands_and_a_missed_scheduled_post_is_made_once(
             server, "quiz", [{"type": 2, "name": "schedule", "options": sub("remove", schedule=1)}]
         )
         assert "only server admins" in text(refused)
-    with sqlite3.connect(db) as conn:  # the bot was down when this minute's post fell due
-        conn.execute("UPDATE schedules SET last_fired_at = last_fired_at - 120")
-    async with running_bot(server, db):
+    # the bot was down when this minute's post fell due
+    await execute_at(db_target, "UPDATE schedules SET last_fired_at = last_fired_at - 120")
+    async with running_bot(server, db_target):
         (post,) = await server.wait_for_messages(QUIZ_CHANNEL, 1)
         assert post["embeds"][0]["title"] == "Question #1"
-    async with running_bot(server, db) as bot:  # started again inside the grace period: not posted twice
+    # started again inside the grace period: not posted twice
+    async with running_bot(server, db_target) as bot:
         await asyncio.sleep(0.3)
         assert len(server.channel_messages(QUIZ_CHANNEL)) == 1
         opts = [{"type": 2, "name": "schedule", "options": sub("remove", schedule=1)}]
@@ -245,7 +241,7 @@ async def test_schedule_commands_and_a_missed_scheduled_post_is_made_once(
         assert bot.app is not None and await bot.app.store.schedules() == []
 
 
-async def test_a_bound_role_is_a_team(server: DiscordTestServer, tmp_path: Path) -> None:
+async def test_a_bound_role_is_a_team(server: DiscordTestServer, db_target: Path | str) -> None:
     role = {
         "id": "2100",
         "name": "Red Team",
@@ -267,7 +263,7 @@ async def test_a_bound_role_is_a_team(server: DiscordTestServer, tmp_path: Path)
             ],
         }
     ]
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         refused = await command(server, "team", option, resolved={"roles": {"2100": role}})
         assert "only server admins" in text(refused)
         bound = await command(
@@ -289,9 +285,9 @@ async def test_a_bound_role_is_a_team(server: DiscordTestServer, tmp_path: Path)
 
 
 async def test_standings_week_board_member_stats_team_leave_and_settings(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         await command(server, "competition", sub("start", name="Cup", ends="2h"), permissions=MANAGE_GUILD)
         msg = await quiz_now(server)
         await server.add_reaction(QUIZ_CHANNEL, int(msg["id"]), 5001, correct_emoji(msg), name="ann")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from bot.adapters.slack.render import OPTION_EMOJI
 from bot.core.bank_loader import load_bank
 from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
 from tests.conftest import FIXTURE_BANK, until
+from tests.pg_server import execute_at
 from tests.servers.slack import SlackTestServer
 
 
@@ -34,8 +34,8 @@ def answer_of(message: dict[str, Any]) -> int:
     return question.answer_index
 
 
-async def test_question_reactions_reveal_in_thread(slack: SlackTestServer, tmp_path: Path) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+async def test_question_reactions_reveal_in_thread(slack: SlackTestServer, db_target: Path | str) -> None:
+    async with running_slack(slack, db_target) as bot:
         reply = await slash(slack, "/quiz", "now eda")
         assert "Question #1 is up" in shown(reply) and reply.get("response_type") == "ephemeral"
         (msg,) = await slack.wait_for_messages(CHANNEL, 1)
@@ -60,8 +60,8 @@ async def test_question_reactions_reveal_in_thread(slack: SlackTestServer, tmp_p
         assert "*1.* ann" in board["text"] and board["files"][0]["name"] == "board.png"
 
 
-async def test_admin_commands_and_helpful_errors(slack: SlackTestServer, tmp_path: Path) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3"):
+async def test_admin_commands_and_helpful_errors(slack: SlackTestServer, db_target: Path | str) -> None:
+    async with running_slack(slack, db_target):
         refused = await slash(slack, "/quiz", "config answer_window 2m", user_id="U1")
         assert "only workspace admins" in shown(refused) and refused["response_type"] == "ephemeral"
         ok = await slash(slack, "/quiz", "config answer_window 2m", user_id="UADMIN")
@@ -78,8 +78,10 @@ async def test_admin_commands_and_helpful_errors(slack: SlackTestServer, tmp_pat
         assert "leaderboard [all|week|month|competition]" in shown(usage)
 
 
-async def test_lookup_best_match_with_buttons_for_the_next(slack: SlackTestServer, tmp_path: Path) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3"):
+async def test_lookup_best_match_with_buttons_for_the_next(
+    slack: SlackTestServer, db_target: Path | str
+) -> None:
+    async with running_slack(slack, db_target):
         reply = await slash(slack, "/lookup", "model monitor")
         assert "*Amazon SageMaker Model Monitor* (service)" in shown(reply)
         buttons = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
@@ -92,25 +94,25 @@ async def test_lookup_best_match_with_buttons_for_the_next(slack: SlackTestServe
         )
 
 
-async def test_restart_reads_reactions_back_and_reveals_once(slack: SlackTestServer, tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db):
+async def test_restart_reads_reactions_back_and_reveals_once(
+    slack: SlackTestServer, db_target: Path | str
+) -> None:
+    async with running_slack(slack, db_target):
         await slash(slack, "/quiz", "now training")
         (msg,) = await slack.wait_for_messages(CHANNEL, 1)
     for i in range(60):
         slack.add_reaction_silently(CHANNEL, msg["ts"], f"UX{i:03d}", OPTION_EMOJI[0])
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE rounds SET posted_at = posted_at - 1000")
-    async with running_slack(slack, db):
+    await execute_at(db_target, "UPDATE rounds SET posted_at = posted_at - 1000")
+    async with running_slack(slack, db_target):
         reveal = (await slack.wait_for_messages(CHANNEL, 2))[1]
         assert "(60 in all)" in shown(reveal)
-    async with running_slack(slack, db):
+    async with running_slack(slack, db_target):
         await asyncio.sleep(0.2)
     assert len([m for m in slack.messages[CHANNEL] if m.get("thread_ts")]) == 1
 
 
-async def test_socket_reconnect_and_rate_limited_post(slack: SlackTestServer, tmp_path: Path) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+async def test_socket_reconnect_and_rate_limited_post(slack: SlackTestServer, db_target: Path | str) -> None:
+    async with running_slack(slack, db_target) as bot:
         slack.rate_limit_next("chat.postMessage", retry_after=1)
         await slash(slack, "/quiz", "now")
         (msg,) = await slack.wait_for_messages(CHANNEL, 1)
@@ -121,8 +123,8 @@ async def test_socket_reconnect_and_rate_limited_post(slack: SlackTestServer, tm
         await until(lambda: bool(bot.app.service.open_rounds()[0].answers))
 
 
-async def test_http_mode_verifies_signatures(slack: SlackTestServer, tmp_path: Path) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3", http=True) as bot:
+async def test_http_mode_verifies_signatures(slack: SlackTestServer, db_target: Path | str) -> None:
+    async with running_slack(slack, db_target, http=True) as bot:
         url = f"http://127.0.0.1:{bot.port}/slack/events"
         body = slack.slash_form("/quiz", "help")
         async with aiohttp.ClientSession() as http:
@@ -139,10 +141,9 @@ async def test_http_mode_verifies_signatures(slack: SlackTestServer, tmp_path: P
 
 
 async def test_schedules_and_a_missed_scheduled_post_made_once(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db):
+    async with running_slack(slack, db_target):
         added = await slash(slack, "/quiz", "schedule add '* * * * *' UTC 5m", user_id="UADMIN")
         assert "Schedule #1 added" in shown(added)
         await slash(slack, "/quiz", "schedule pause 1", user_id="UADMIN")
@@ -151,12 +152,12 @@ async def test_schedules_and_a_missed_scheduled_post_made_once(
         assert "(paused)" not in shown(await slash(slack, "/quiz", "schedule list"))
         refused = await slash(slack, "/quiz", "schedule remove 1", user_id="U1")
         assert "only workspace admins" in shown(refused)
-    with sqlite3.connect(db) as conn:  # the bot was down when this minute's post fell due
-        conn.execute("UPDATE schedules SET last_fired_at = last_fired_at - 120")
-    async with running_slack(slack, db):
+    # the bot was down when this minute's post fell due
+    await execute_at(db_target, "UPDATE schedules SET last_fired_at = last_fired_at - 120")
+    async with running_slack(slack, db_target):
         (post,) = await slack.wait_for_messages(CHANNEL, 1)
         assert "Question #1" in shown(post)
-    async with running_slack(slack, db):  # started again within the grace period: not posted twice
+    async with running_slack(slack, db_target):  # started again within the grace period: not posted twice
         await asyncio.sleep(0.3)
         assert len(slack.messages[CHANNEL]) == 1
         removed = await slash(slack, "/quiz", "schedule remove 1", user_id="UADMIN")
@@ -164,8 +165,8 @@ async def test_schedules_and_a_missed_scheduled_post_made_once(
         assert "No schedules" in shown(await slash(slack, "/quiz", "schedule list"))
 
 
-async def test_teams_competitions_and_stats(slack: SlackTestServer, tmp_path: Path) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+async def test_teams_competitions_and_stats(slack: SlackTestServer, db_target: Path | str) -> None:
+    async with running_slack(slack, db_target) as bot:
         assert "created" in shown(await slash(slack, "/quiz", "team create Night Owls", user_id="U1"))
         assert "joined" in shown(await slash(slack, "/quiz", "team join night owls", user_id="U2"))
         assert "2 members" in shown(await slash(slack, "/quiz", "team list"))
@@ -196,9 +197,9 @@ async def test_teams_competitions_and_stats(slack: SlackTestServer, tmp_path: Pa
 
 
 async def test_a_new_persons_add_then_remove_keeps_its_order_while_their_name_is_looked_up(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+    async with running_slack(slack, db_target) as bot:
         await slash(slack, "/quiz", "config allow_changes on", user_id="UADMIN")
         await slash(slack, "/quiz", "now")
         (msg,) = await slack.wait_for_messages(CHANNEL, 1)
@@ -219,7 +220,7 @@ async def test_a_new_persons_add_then_remove_keeps_its_order_while_their_name_is
 
 
 async def test_refused_tokens_are_clear_errors_that_name_the_variable(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
     import pytest
 
@@ -231,7 +232,7 @@ async def test_refused_tokens_are_clear_errors_that_name_the_variable(
         ("SLACK_BOT_TOKEN", "not-a-token-1234"),
         ("SLACK_APP_TOKEN", "xoxb-wrong-kind-5678"),
     ):
-        settings = settings_for(slack, tmp_path / "db.sqlite3")
+        settings = settings_for(slack, db_target)
         settings = dataclasses.replace(settings, **{variable.lower(): SecretStr(value)})
         bot = SlackBot(settings, host="127.0.0.1", port=0)
         with pytest.raises(QuizError) as refused:
