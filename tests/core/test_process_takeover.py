@@ -210,3 +210,22 @@ def _empty():  # type: ignore[no-untyped-def]
     from bot.core.results import RoundResult
 
     return RoundResult(0, (), ())
+
+
+async def test_a_process_that_paused_past_its_lease_stops_at_its_next_renewal(url: str) -> None:
+    store = await PostgresStore.open(url)
+    stopped: list[str] = []
+    try:
+        lease = await PlatformLease.take(
+            store.db, "discord", seconds=1.5, wait=0, on_lost=lambda: stopped.append("stop")
+        )
+        conn = await asyncpg.connect(url)
+        try:  # as if its loop froze past the lease: another process may have adopted its rounds by now
+            await conn.execute("UPDATE processes SET expires = heartbeat - 1")
+        finally:
+            await conn.close()
+        await until(lambda: stopped, within=3)
+        assert lease.lost
+        await lease.release()
+    finally:
+        await store.close()

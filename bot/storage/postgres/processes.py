@@ -87,10 +87,11 @@ async def take_process_lease(
 
 
 async def renew_process_lease(db: PgDatabase, owner: str, heartbeat: float, expires: float) -> bool:
-    """Move the heartbeat and expiry on; False when the row is gone (another process found this one lapsed)."""
+    """Move the heartbeat and expiry on; False when the row is gone or lapsed already (another process may
+    have adopted this one's rounds meanwhile: it must stop, not go on as if nothing happened)."""
     async with db.transaction() as conn:
         found = await conn.fetchval(
-            "UPDATE processes SET heartbeat = $1, expires = $2 WHERE owner = $3 RETURNING 1",
+            "UPDATE processes SET heartbeat = $1, expires = $2 WHERE owner = $3 AND expires > $1 RETURNING 1",
             heartbeat,
             expires,
             owner,
