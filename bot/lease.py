@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Protocol
 from .core.errors import QuizError
 from .settings import LEASE_SECONDS
 from .shards import Shards
-from .shards import describe as describe_shards
 from .storage import Database
 from .storage.lease import LeaseRow, NoLeaseTable, read_leases, release_lease, renew_lease, take_lease
 
@@ -211,7 +210,8 @@ class PlatformLease:
             await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
         _HELD.add(lease.me.owner)
         lease._keeper = asyncio.get_running_loop().create_task(lease._keep(), name=f"lease {platform}")
-        log.info("holding the %s lease (%s) on %s", platform, describe_shards(lease.shards), table.where)
+        on = f" for {lease.shards}" if lease.shards is not None else ""
+        log.info("holding the %s lease%s on %s", platform, on, table.where)
         return lease
 
     def _refusal(self, holder: LeaseRow) -> str:

@@ -50,7 +50,3 @@ def overlap(a: Shards | None, b: Shards | None) -> bool:
     if a is None or b is None or a.count != b.count:
         return True
     return bool(set(a.ids) & set(b.ids))
-
-
-def describe(shards: Shards | None) -> str:
-    return "every community" if shards is None else str(shards)
