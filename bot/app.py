@@ -130,6 +130,7 @@ async def assemble(
         scheduler.recaps = Recaps(service, store, chat).post_due
     study = StudyService(store, lambda: service.bank)  # read each time: the bank may be reloaded
     worker = StudyWorker(study, platform, store.mark_reminded)
+    worker.serves = scheduler.serves
     service.on_revealed = worker.revealed
     app = App(settings, store, writer, service, admin, scheduler, study, worker, lease)
     lease.on_renewed = app.adopt_orphans

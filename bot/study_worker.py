@@ -36,6 +36,9 @@ class StudyWorker:
         self.platform = platform
         self._mark_reminded = mark_reminded
         self.send_reminder: SendReminder | None = None  # set by the platform adapter; none: no reminders
+        # Whose reminders this process sends: with Discord shards split across processes, each sends those of
+        # its own shards' servers, so a person gets one reminder, not one per process.
+        self.serves: Callable[[str], bool] = lambda community: True
         self.folds = 0  # completed fold passes, for tests and logs
         self.reminders_sent = 0
         self._wake = asyncio.Event()  # a reveal (or stop)
@@ -89,6 +92,8 @@ class StudyWorker:
         for player_id, external, community, count in due:
             if self._stopping:
                 break
+            if not self.serves(community):
+                continue
             try:
                 async with asyncio.timeout(self.send_timeout):
                     await self.send_reminder(external, community, count)
