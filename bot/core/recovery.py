@@ -29,6 +29,11 @@ async def resume(service: QuizService, only: set[int] | None = None) -> int:
             continue
         if _in_hand(service, rec.id):  # this process is revealing it, or will try its reveal again
             continue
+        if rec.state is RoundState.OPEN and any(v.round.id == rec.id for v in service._live.values()):
+            # Already collecting its answers: adopted at this start, and owned by this process since, so
+            # the start's own resume finds it too. Tracked again, its marks were read twice and the first
+            # copy's timer was left armed, out of reach of stop().
+            continue
         channel = await service.store.channel_by_id(rec.channel_id)
         if rec.state is RoundState.PENDING:
             await service.store.mark_failed(rec.id, "the bot stopped before the question was posted")

@@ -142,6 +142,26 @@ async def test_restart_reads_missed_reactions_across_pages_and_reveals_once(
     assert await _answers(db_target, 151)
 
 
+async def test_a_restart_within_the_window_reads_the_marks_once_and_keeps_counting(
+    server: DiscordTestServer, db_target: Path | str
+) -> None:
+    async with running_bot(server, db_target):
+        mid = int((await quiz_now(server))["id"])
+    server.add_reaction_silently(QUIZ_CHANNEL, mid, 5001, A, name="ann")  # while the bot was down
+    before = len(server.requests)
+    async with running_bot(server, db_target) as bot:  # the question is still open
+        assert bot.app is not None
+        (rnd,) = bot.app.service.open_rounds()
+        assert set(rnd.answers) == {"5001"}
+        reads = [p for m, p in server.requests[before:] if m == "GET" and "/reactions/" in p]
+        assert len(reads) == len(rnd.question.options)  # each option's reactions read once
+        await server.add_reaction(QUIZ_CHANNEL, mid, 5002, B, name="bo")
+        await until(lambda: set(bot.app.service.open_rounds()[0].answers) == {"5001", "5002"})
+        assert await bot.app.service.close_round(1)
+        reveal = (await server.wait_for_messages(QUIZ_CHANNEL, 2))[1]
+        assert "(2 in all)" in text([{"data": reveal}])
+
+
 async def test_reconnect_mid_round_loses_no_answer(server: DiscordTestServer, db_target: Path | str) -> None:
     async with running_bot(server, db_target) as bot:
         msg = await quiz_now(server)
