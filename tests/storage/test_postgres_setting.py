@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
 from bot.app import assemble
 from bot.core.errors import StorageError
 from bot.settings import Settings
@@ -38,8 +37,3 @@ async def test_a_database_of_another_program_is_refused_untouched(pg_server: PgS
         await store.close()
         with pytest.raises(StorageError, match="another program"):
             await PostgresStore.open(url)
-
-
-def test_commands_that_read_the_sqlite_file_refuse_a_postgres_url(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["health", "--db", "postgresql://nobody@localhost/none"]) == 2
-    assert "SQLite file only" in capsys.readouterr().err
