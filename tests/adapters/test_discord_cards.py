@@ -38,9 +38,9 @@ async def _answered_round(server: DiscordTestServer, bot: Any) -> None:
 
 
 async def test_leaderboard_and_stats_carry_their_card_inside_the_embed(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         await _answered_round(server, bot)
         iid = await server.interact("leaderboard", user_id=5001, username="ann")
         (body,) = await server.wait_for_response(iid)
@@ -64,9 +64,9 @@ async def test_leaderboard_and_stats_carry_their_card_inside_the_embed(
 
 
 async def test_a_card_that_cannot_be_drawn_or_is_refused_leaves_the_text(
-    server: DiscordTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: DiscordTestServer, db_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         await _answered_round(server, bot)
         server.fail_next("POST", CALLBACK, 403, code=50013, message="Missing Permissions")  # no Attach Files
         bodies = await command(server, "leaderboard", user_id=5001, username="ann")
@@ -84,9 +84,9 @@ async def test_a_card_that_cannot_be_drawn_or_is_refused_leaves_the_text(
 
 
 async def test_final_standings_and_the_weekly_recap_are_posted_with_their_cards(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         admin = {"user_id": 4000, "permissions": MANAGE_GUILD}
         await command(server, "competition", sub("start", name="Sprint", ends="2d"), **admin)
         await _answered_round(server, bot)

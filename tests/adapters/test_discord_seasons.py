@@ -7,7 +7,6 @@ when a competition starts."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from bot.adapters.discord.run import DiscordBot
 from tests.adapters.discord_harness import GUILD, MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
 from tests.adapters.test_discord_e2e import A, B, C, command, correct_emoji, quiz_now
 from tests.conftest import Clock, until
+from tests.pg_server import execute_at, rows_at
 from tests.servers.discord import DiscordTestServer
 
 DAY = 86_400.0
@@ -50,9 +50,8 @@ def finals(server: DiscordTestServer) -> list[dict[str, Any]]:
     ]
 
 
-async def test_a_recurring_team_season_on_discord(server: DiscordTestServer, tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db) as bot:
+async def test_a_recurring_team_season_on_discord(server: DiscordTestServer, db_target: Path | str) -> None:
+    async with running_bot(server, db_target) as bot:
         assert bot.app is not None
         clock = Clock(time.time())
         bot.app.service.clock = clock
@@ -98,22 +97,22 @@ async def test_a_recurring_team_season_on_discord(server: DiscordTestServer, tmp
         assert f"won by {winner}" in history
 
     now = time.time()  # the bot is down while season 2 ends, and for two more weeks
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "UPDATE competitions SET starts_at = ?, ends_at = ? WHERE name = 'Cup #2'",
-            (now - 22 * DAY, now - 15 * DAY),
-        )
-    async with running_bot(server, db) as bot:
+    await execute_at(
+        db_target,
+        "UPDATE competitions SET starts_at = ?, ends_at = ? WHERE name = 'Cup #2'",
+        now - 22 * DAY,
+        now - 15 * DAY,
+    )
+    async with running_bot(server, db_target) as bot:
         await until(lambda: len(finals(server)) == 2)
         assert finals(server)[1]["title"] == "Teams: Cup #2 (final)"
         assert bot.app is not None
         assert await bot.app.admin.finish_due_competitions() == 0  # closed once
         history = text(await command(server, "competition", sub("history")))
         assert "Cup #3: " in history and "season 3), running" in history
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT name, starts_at, ends_at, finished_at FROM competitions ORDER BY id"
-        ).fetchall()
+    rows = await rows_at(
+        db_target, "SELECT name, starts_at, ends_at, finished_at FROM competitions ORDER BY id"
+    )
     assert [r[0] for r in rows] == ["Cup", "Cup #2", "Cup #3"]
     third = rows[2]
     assert third[3] is None and third[1] <= time.time() < third[2] and third[2] - third[1] == 7 * DAY
@@ -121,7 +120,7 @@ async def test_a_recurring_team_season_on_discord(server: DiscordTestServer, tmp
 
 
 async def test_role_teams_are_refreshed_when_a_competition_starts(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
     role = {"id": "2100", "name": "Red Team", "permissions": "0", "position": 1, "color": 0}
     role |= {"hoist": False, "managed": False, "mentionable": True, "flags": 0}
@@ -135,7 +134,7 @@ async def test_role_teams_are_refreshed_when_a_competition_starts(
             ],
         }
     ]
-    async with running_bot(server, tmp_path / "db.sqlite3") as bot:
+    async with running_bot(server, db_target) as bot:
         await command(server, "team", bind, resolved={"roles": {"2100": role}}, permissions=MANAGE_GUILD)
         msg = await quiz_now(server)
         for who in (ANN, CY):  # they hold the role: they join Red at their first answer

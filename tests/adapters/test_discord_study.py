@@ -3,7 +3,6 @@ across a restart, and the study lines of /stats."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from bot.core.bank_loader import load_bank
 from bot.core.bank_schema import Question
 from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
 from tests.conftest import FIXTURE_BANK
+from tests.pg_server import rows_at
 from tests.servers.discord import DiscordTestServer
 
 BANK = load_bank([FIXTURE_BANK])
@@ -58,10 +58,9 @@ async def answer_all(server: DiscordTestServer, mid: int, data: dict[str, Any], 
 
 
 async def test_a_practice_session_by_clicks_is_private_to_the_person(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         mid, body = await study(server, "practice", stage="eda")
         data = body["data"]
         assert body["type"] == 4 and data["flags"] & EPHEMERAL
@@ -108,16 +107,14 @@ async def test_a_practice_session_by_clicks_is_private_to_the_person(
             "Leaderboard: all time",
             "Stats: ann",
         ]
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)  # no channel answer made
-        assert conn.execute("SELECT count(*) FROM study_answers").fetchone() == (2,)
+    assert await rows_at(db_target, "SELECT count(*) FROM answers") == [(0,)]  # no channel answer made
+    assert await rows_at(db_target, "SELECT count(*) FROM study_answers") == [(2,)]
 
 
 async def test_an_exam_survives_a_restart_without_losing_or_doubling_an_answer(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         mid, body = await study(server, "exam", count=3)
         data = body["data"]
         assert data["flags"] & EPHEMERAL and "Mock exam 1/3" in data["content"] and "left)" in data["content"]
@@ -125,7 +122,7 @@ async def test_an_exam_survives_a_restart_without_losing_or_doubling_an_answer(
         first = await click(server, mid, buttons(data)[q.answer_index])
         assert "recorded" in text([first["data"]]) and "Right." not in text([first["data"]])
         second_question = first["data"]
-    async with running_bot(server, db):  # a new process: the buttons still work, the exam resumes
+    async with running_bot(server, db_target):  # a new process: the buttons still work, the exam resumes
         resumed, body = await study(server, "exam")
         assert "Resuming your mock exam at question 2 of 3" in body["data"]["content"]
         assert buttons(body["data"]) == buttons(second_question)
@@ -143,16 +140,14 @@ async def test_an_exam_survives_a_restart_without_losing_or_doubling_an_answer(
         lines = text(stats).replace("*", "")
         assert "Study: Reviews due:" in lines and "Mock exam " in lines and ": 2/3 (67%)" in lines
         assert server.channel_messages(QUIZ_CHANNEL) == []
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT session_id, idx FROM study_answers ORDER BY idx").fetchall()
+    rows = await rows_at(db_target, "SELECT session_id, idx FROM study_answers ORDER BY idx")
     assert [r[1] for r in rows] == [0, 1, 2] and len({r[0] for r in rows}) == 1
 
 
 async def test_report_remind_and_admin_analytics_answer_privately(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db):
+    async with running_bot(server, db_target):
         _, body = await study(server, "report", question="t-eda-1", reason="option B names two services")
         assert body["data"]["flags"] & EPHEMERAL and "Report #1 stored" in text([body])
         _, bad = await study(server, "report", question="nope-1", reason="unclear")
@@ -166,8 +161,7 @@ async def test_report_remind_and_admin_analytics_answer_privately(
         assert table["data"]["flags"] & EPHEMERAL and "no question has enough answers yet" in text([table])
         _, nothing = await study(server, "review")
         assert "nothing is due for review now" in text([nothing]) and nothing["data"]["flags"] & EPHEMERAL
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT question_id, reason FROM question_reports").fetchall() == [
-            ("t-eda-1", "option B names two services")
-        ]
-        assert conn.execute("SELECT count(*) FROM study_reminders").fetchone() == (1,)
+    assert await rows_at(db_target, "SELECT question_id, reason FROM question_reports") == [
+        ("t-eda-1", "option B names two services")
+    ]
+    assert await rows_at(db_target, "SELECT count(*) FROM study_reminders") == [(1,)]

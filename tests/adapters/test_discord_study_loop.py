@@ -4,7 +4,6 @@ reminder goes by DM only to those who asked, at most once a day."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 
@@ -15,14 +14,15 @@ from bot.study_worker import StudyWorker
 from tests.adapters.discord_harness import QUIZ_CHANNEL, running_bot, sub, text
 from tests.adapters.test_discord_study import answer_all, asked, study
 from tests.conftest import until
+from tests.pg_server import rows_at
 from tests.servers.discord import DiscordTestServer
 
 DAY = 86_400.0
 
 
-def memories(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM memories").fetchone()[0])
+async def memories(db: Path | str, count: int) -> bool:
+    """Whether the database holds `count` study memories."""
+    return await rows_at(db, "SELECT count(*) FROM memories") == [(count,)]
 
 
 async def wrong_in_channel(server: DiscordTestServer, bot: object, users: list[tuple[int, str]]) -> str:
@@ -43,15 +43,14 @@ async def wrong_in_channel(server: DiscordTestServer, bot: object, users: list[t
 
 
 async def test_a_revealed_channel_answer_is_folded_at_once_and_comes_back_as_a_review(
-    server: DiscordTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: DiscordTestServer, db_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(StudyWorker, "fold_delay", 0.05)
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db) as bot:
+    async with running_bot(server, db_target) as bot:
         assert bot.app is not None
         await until(lambda: bot.app is not None and bot.app.study_worker.folds >= 1)  # the fold at start
         prompt = await wrong_in_channel(server, bot, [(4001, "ann")])
-        await until(lambda: memories(db) == 1, within=2)  # well before the minute's fold
+        await until(lambda: memories(db_target, 1), within=2)  # well before the minute's fold
         assert bot.app.study_worker.folds >= 2
         _, nothing = await study(server, "review")
         assert "nothing is due for review now" in text([nothing])  # missed a moment ago: due in minutes
@@ -67,15 +66,14 @@ async def test_a_revealed_channel_answer_is_folded_at_once_and_comes_back_as_a_r
 
 
 async def test_the_daily_reminder_goes_only_to_those_who_asked_and_once_a_day(
-    server: DiscordTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: DiscordTestServer, db_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(StudyWorker, "fold_delay", 0.01)
     monkeypatch.setattr(StudyWorker, "remind_every", 0.05)
-    db = tmp_path / "db.sqlite3"
-    async with running_bot(server, db) as bot:
+    async with running_bot(server, db_target) as bot:
         assert bot.app is not None
         await wrong_in_channel(server, bot, [(4001, "ann"), (4002, "bo")])
-        await until(lambda: memories(db) == 2, within=2)
+        await until(lambda: memories(db_target, 2), within=2)
         _, on = await study(server, "remind", state="on")  # ann asks; bo never does
         assert "Daily reminder on" in text([on])
         now = time.time()

@@ -48,9 +48,9 @@ async def _one_round(slack: SlackTestServer, bot: Any) -> None:
 
 
 async def test_a_board_is_shared_as_a_picture_with_its_text_in_three_steps(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+    async with running_slack(slack, db_target) as bot:
         await _one_round(slack, bot)
         responses = len(slack.responses)
         board = await shared_card(slack, "leaderboard", user_id="U1")
@@ -69,9 +69,9 @@ async def test_a_board_is_shared_as_a_picture_with_its_text_in_three_steps(
 
 @pytest.mark.parametrize("fault", ["missing scope", "upload refused", "drawing fails"])
 async def test_a_card_that_cannot_be_uploaded_or_drawn_leaves_the_text(
-    slack: SlackTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+    slack: SlackTestServer, db_target: Path | str, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+    async with running_slack(slack, db_target) as bot:
         await _one_round(slack, bot)
         if fault == "missing scope":  # an app installed before files:write was added to the manifest
             slack.missing_scopes.add("files:write")
@@ -90,9 +90,9 @@ async def test_a_card_that_cannot_be_uploaded_or_drawn_leaves_the_text(
 
 
 async def test_final_standings_and_the_recap_are_shared_with_their_text(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+    async with running_slack(slack, db_target) as bot:
         await slash(slack, "/quiz", "competition start Sprint 2h", user_id="UADMIN")
         await _one_round(slack, bot)
         assert bot.app is not None

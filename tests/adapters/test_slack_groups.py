@@ -28,10 +28,10 @@ async def members(bot: SlackBot, team: str) -> set[str]:
 
 
 async def test_bind_group_takes_the_group_in_and_a_competition_start_refreshes_it(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
     slack.usergroups["S0DESIGN"] = ["U1", "U2", "UBOT"]  # the bot itself is no player
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+    async with running_slack(slack, db_target) as bot:
         refused = await slash(slack, "/quiz", f"team bind-group Designers {MENTION}", user_id="U1")
         assert "only workspace admins" in shown(refused)
         bound = await slash(slack, "/quiz", f"team bind-group Designers {MENTION}", user_id="UADMIN")
@@ -51,9 +51,9 @@ async def test_bind_group_takes_the_group_in_and_a_competition_start_refreshes_i
 
 
 async def test_a_group_slack_will_not_list_is_refused_before_anything_is_bound(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    async with running_slack(slack, tmp_path / "db.sqlite3"):
+    async with running_slack(slack, db_target):
         unknown = await slash(
             slack, "/quiz", "team bind-group Ghosts <!subteam^S0NONE|@ghosts>", user_id="UADMIN"
         )
@@ -69,12 +69,12 @@ async def test_a_group_slack_will_not_list_is_refused_before_anything_is_bound(
 
 
 async def test_the_running_bot_refreshes_group_teams_daily(
-    slack: SlackTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    slack: SlackTestServer, db_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(groups, "REFRESH_SECONDS", 0.2)  # a "day" of 0.2 s
     slack.usergroups["S0DESIGN"] = ["U1"]
     slack.usergroups["S0OPS"] = ["U2"]
-    async with running_slack(slack, tmp_path / "db.sqlite3") as bot:
+    async with running_slack(slack, db_target) as bot:
         await slash(slack, "/quiz", f"team bind-group Designers {MENTION}", user_id="UADMIN")
         await slash(slack, "/quiz", "team bind-group Ops <!subteam^S0OPS>", user_id="UADMIN")
         assert await members(bot, "Ops") == {"U2"}

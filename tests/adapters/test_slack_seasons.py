@@ -5,7 +5,6 @@ itself, a season that ended while the bot was down closed once at the next start
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from bot.adapters.slack.render import OPTION_EMOJI
 from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
 from tests.adapters.test_slack_e2e import answer_of, slash
 from tests.conftest import Clock, until
+from tests.pg_server import execute_at, rows_at
 from tests.servers.slack import SlackTestServer
 
 DAY = 86_400.0
@@ -54,10 +54,9 @@ def finals(slack: SlackTestServer) -> list[str]:
     return [shown(m) for m in slack.messages.get(CHANNEL, []) if "(final)" in (m.get("text") or "")]
 
 
-async def test_a_recurring_team_season_on_slack(slack: SlackTestServer, tmp_path: Path) -> None:
+async def test_a_recurring_team_season_on_slack(slack: SlackTestServer, db_target: Path | str) -> None:
     slack.users["U4"] = {"name": "dan"}
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db) as bot:
+    async with running_slack(slack, db_target) as bot:
         for user, line in (
             ("U1", "create Red"),
             ("U3", "join Red"),
@@ -93,22 +92,22 @@ async def test_a_recurring_team_season_on_slack(slack: SlackTestServer, tmp_path
         assert f"won by {winner}" in history
 
     now = time.time()  # the bot is down while season 2 ends, and for two more weeks
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "UPDATE competitions SET starts_at = ?, ends_at = ? WHERE name = 'Cup #2'",
-            (now - 22 * DAY, now - 15 * DAY),
-        )
-    async with running_slack(slack, db) as bot:
+    await execute_at(
+        db_target,
+        "UPDATE competitions SET starts_at = ?, ends_at = ? WHERE name = 'Cup #2'",
+        now - 22 * DAY,
+        now - 15 * DAY,
+    )
+    async with running_slack(slack, db_target) as bot:
         await until(lambda: len(finals(slack)) == 2)
         assert finals(slack)[1].startswith("Teams: Cup #2 (final)")
         assert bot.app is not None
         assert await bot.app.admin.finish_due_competitions() == 0  # closed once
         history = shown(await slash(slack, "/quiz", "competition history"))
         assert "Cup #3: " in history and "season 3), running" in history
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT name, starts_at, ends_at, finished_at FROM competitions ORDER BY id"
-        ).fetchall()
+    rows = await rows_at(
+        db_target, "SELECT name, starts_at, ends_at, finished_at FROM competitions ORDER BY id"
+    )
     assert [r[0] for r in rows] == ["Cup", "Cup #2", "Cup #3"]
     third = rows[2]
     assert third[3] is None and third[1] <= time.time() < third[2] and third[2] - third[1] == 7 * DAY

@@ -4,7 +4,6 @@ privacy, an exam across a restart, the study lines of /quiz stats, and the daily
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from bot.core.bank_schema import Question
 from bot.study_worker import StudyWorker
 from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
 from tests.conftest import FIXTURE_BANK, until
+from tests.pg_server import rows_at
 from tests.servers.slack import SlackTestServer
 
 BANK = load_bank([FIXTURE_BANK])
@@ -72,10 +72,9 @@ async def answer_all(server: SlackTestServer, body: dict[str, Any], right: bool)
 
 
 async def test_a_practice_by_clicks_stays_in_ephemeral_messages(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db):
+    async with running_slack(slack, db_target):
         first = await said(slack, slash(slack, "practice eda"))
         assert private_to(slack, first, "U1") and "Practice 1/2" in shown(first) and len(buttons(first)) == 3
         assert "Exploratory" not in shown(first)  # no stage before the answer
@@ -103,23 +102,21 @@ async def test_a_practice_by_clicks_stays_in_ephemeral_messages(
         assert (
             slack.messages.get(CHANNEL, []) == [board] and slack.ephemerals == []
         )  # only the board asked for
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM study_answers").fetchone() == (2,)
+    assert await rows_at(db_target, "SELECT count(*) FROM answers") == [(0,)]
+    assert await rows_at(db_target, "SELECT count(*) FROM study_answers") == [(2,)]
 
 
 async def test_an_exam_resumes_after_a_restart_and_ends_with_its_report(
-    slack: SlackTestServer, tmp_path: Path
+    slack: SlackTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db):
+    async with running_slack(slack, db_target):
         first = await said(slack, slash(slack, "exam 3"))
         assert "Mock exam 1/3" in shown(first) and "left)" in shown(first)
         second = await click(slack, first, asked(first).answer_index)
         assert (
             "recorded" in shown(second) and "Right" not in shown(second) and "Mock exam 2/3" in shown(second)
         )
-    async with running_slack(slack, db):
+    async with running_slack(slack, db_target):
         resumed = await said(slack, slash(slack, "exam"))
         assert "Resuming your mock exam at question 2 of 3" in shown(resumed)
         assert buttons(resumed) == buttons(second)
@@ -137,17 +134,15 @@ async def test_an_exam_resumes_after_a_restart_and_ends_with_its_report(
         assert private_to(slack, table, "UADMIN") and "question" in shown(table) and "disc" in shown(table)
         help_ = await said(slack, slash(slack, "help"))
         assert "remind on|off" in shown(help_) and "leaderboard" in shown(help_)
-    with sqlite3.connect(db) as conn:
-        assert [r[0] for r in conn.execute("SELECT idx FROM study_answers ORDER BY idx")] == [0, 1, 2]
+    assert await rows_at(db_target, "SELECT idx FROM study_answers ORDER BY idx") == [(0,), (1,), (2,)]
 
 
 async def test_fold_after_a_reveal_and_the_daily_reminder_by_dm(
-    slack: SlackTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    slack: SlackTestServer, db_target: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(StudyWorker, "fold_delay", 0.01)
     monkeypatch.setattr(StudyWorker, "remind_every", 0.05)
-    db = tmp_path / "db.sqlite3"
-    async with running_slack(slack, db) as bot:
+    async with running_slack(slack, db_target) as bot:
         assert bot.app is not None
         await said(slack, slash(slack, "now monitoring"))
         (msg,) = await slack.wait_for_messages(CHANNEL, 1)
@@ -157,9 +152,8 @@ async def test_fold_after_a_reveal_and_the_daily_reminder_by_dm(
         await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 2)
         await bot.app.service.close_round(1)
 
-        def folded() -> bool:
-            with sqlite3.connect(db) as conn:
-                return conn.execute("SELECT count(*) FROM memories").fetchone() == (2,)
+        async def folded() -> bool:
+            return await rows_at(db_target, "SELECT count(*) FROM memories") == [(2,)]
 
         await until(folded, within=2)  # after the reveal, not the minute's fold
         on = await said(slack, slash(slack, "remind on"))
