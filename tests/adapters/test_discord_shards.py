@@ -58,12 +58,11 @@ def test_the_client_is_sharded_only_when_shards_are_given() -> None:
 
 
 async def test_one_process_on_both_shards_counts_answers_in_the_servers_of_each(
-    server: DiscordTestServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    server: DiscordTestServer, db_target: Path | str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.adapters.discord.client")
-    db = tmp_path / "db.sqlite3"
-    settings = replace(settings_for(server, db), shard_ids=(0, 1), shard_count=2)
-    async with running_bot(server, db, settings) as bot:
+    settings = replace(settings_for(server, db_target), shard_ids=(0, 1), shard_count=2)
+    async with running_bot(server, db_target, settings) as bot:
         assert server.shard_identifies == [(0, 2), (1, 2)]
         assert sorted(server.connected_shards()) == [(0, 2), (1, 2)]
         assert sorted(g.id for g in bot.client.guilds) == [A.id, B.id]
@@ -80,11 +79,10 @@ async def test_one_process_on_both_shards_counts_answers_in_the_servers_of_each(
 
 
 async def test_a_fresh_session_of_one_shard_reads_back_what_it_missed(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
-    settings = replace(settings_for(server, db), shard_ids=(0, 1), shard_count=2)
-    async with running_bot(server, db, settings) as bot:
+    settings = replace(settings_for(server, db_target), shard_ids=(0, 1), shard_count=2)
+    async with running_bot(server, db_target, settings) as bot:
         quiz_b = B.channels[0].id
         mid = await ask(server, B.id, quiz_b)
         await server.drop_connection(resumable=False, shard=1)  # RESUME meets INVALID_SESSION, then IDENTIFY
@@ -99,11 +97,10 @@ async def test_a_fresh_session_of_one_shard_reads_back_what_it_missed(
 
 
 async def test_a_shard_discord_refuses_ends_the_start_in_one_line(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
     # Past the command line's check (ids below the count), as a count changed under a running fleet could be.
-    settings = replace(settings_for(server, db), shard_ids=(0, 2), shard_count=2)
+    settings = replace(settings_for(server, db_target), shard_ids=(0, 2), shard_count=2)
     bot = DiscordBot(settings, guild_ready_timeout=0.1, connect_timeout=10)
     with pytest.raises(
         QuizError, match=r"closed the session: invalid shard; check --shard-ids and --shard-count"
