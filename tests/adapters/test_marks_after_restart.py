@@ -2,13 +2,13 @@
 
 The console keeps no marks, and a platform whose marks cannot be read says nothing either: in both cases
 every stored answer stays. On Discord and Slack a mark removed while the bot was down is read as gone and
-the answer is withdrawn. Each test stops the bot with an open round and starts it again on the same file.
+the answer is withdrawn. Each test stops the bot with an open round and starts it again on the same
+database.
 """
 
 from __future__ import annotations
 
 import io
-import sqlite3
 from pathlib import Path
 
 from bot.adapters.console.chat import ConsoleChat
@@ -22,22 +22,21 @@ from tests.adapters.slack_harness import CHANNEL, running_slack
 from tests.adapters.test_discord_e2e import command, quiz_now
 from tests.adapters.test_slack_e2e import slash
 from tests.conftest import FIXTURE_BANK, until
+from tests.pg_server import rows_at
 from tests.servers.discord import DiscordTestServer
 from tests.servers.slack import SlackTestServer
 
 
-def stored(db: Path) -> dict[str, int]:
+async def stored(db: Path | str) -> dict[str, int]:
     """Each player's stored option on round 1 (a withdrawn answer is deleted)."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT p.name, a.option FROM answers a JOIN players p ON p.id = a.player_id WHERE a.round_id = 1"
-        ).fetchall()
-    conn.close()
+    rows = await rows_at(
+        db, "SELECT p.name, a.option FROM answers a JOIN players p ON p.id = a.player_id WHERE a.round_id = 1"
+    )
     return {str(name): option for name, option in rows}
 
 
 async def test_console_restart_keeps_every_answer_when_changes_are_allowed(tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
+    db = tmp_path / "db.sqlite3"  # SQLite: on PostgreSQL resume() alone finds this process's rounds only
     settings = Settings.from_env({"QUIZBOT_DB": str(db), "QUIZBOT_QUESTIONS": str(FIXTURE_BANK)})
     chat = ConsoleChat(io.StringIO())
     async with assemble(settings, chat, "console") as app:
@@ -46,7 +45,7 @@ async def test_console_restart_keeps_every_answer_when_changes_are_allowed(tmp_p
         await session.handle("/now")
         await session.handle("carol a")
         await session.handle("bob b")
-    assert stored(db) == {"carol": 0, "bob": 1}
+    assert await stored(db) == {"carol": 0, "bob": 1}
 
     out = io.StringIO()
     async with assemble(settings, ConsoleChat(out), "console") as app:
@@ -54,14 +53,14 @@ async def test_console_restart_keeps_every_answer_when_changes_are_allowed(tmp_p
         (rnd,) = app.service.open_rounds()
         assert sorted(a.name for a in rnd.answers.values()) == ["bob", "carol"]
         assert await app.service.close_round(rnd.id)
-    assert stored(db) == {"carol": 0, "bob": 1}
+    assert await stored(db) == {"carol": 0, "bob": 1}
     assert "(2 in all)" in out.getvalue()
 
 
 async def test_discord_mark_removed_while_down_is_withdrawn(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
+    db = db_target
     async with running_bot(server, db) as bot:
         await command(
             server, "quiz", sub("config", setting="allow_changes", value="on"), permissions=MANAGE_GUILD
@@ -71,19 +70,19 @@ async def test_discord_mark_removed_while_down_is_withdrawn(
         await server.add_reaction(QUIZ_CHANNEL, mid, 5002, DISCORD_EMOJI[1], name="bob")
         assert bot.app is not None
         await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 2)
-    assert stored(db) == {"ann": 0, "bob": 1}
+    assert await stored(db) == {"ann": 0, "bob": 1}
     server.remove_reaction_silently(QUIZ_CHANNEL, mid, 5002, DISCORD_EMOJI[1])  # while the bot is down
     async with running_bot(server, db) as bot:
         assert bot.app is not None
         (rnd,) = bot.app.service.open_rounds()
         assert set(rnd.answers) == {"5001"}
-    assert stored(db) == {"ann": 0}
+    assert await stored(db) == {"ann": 0}
 
 
 async def test_discord_marks_that_cannot_be_read_take_nothing_back(
-    server: DiscordTestServer, tmp_path: Path
+    server: DiscordTestServer, db_target: Path | str
 ) -> None:
-    db = tmp_path / "db.sqlite3"
+    db = db_target
     async with running_bot(server, db) as bot:
         await command(
             server, "quiz", sub("config", setting="allow_changes", value="on"), permissions=MANAGE_GUILD
@@ -97,11 +96,13 @@ async def test_discord_marks_that_cannot_be_read_take_nothing_back(
         assert bot.app is not None
         (rnd,) = bot.app.service.open_rounds()
         assert set(rnd.answers) == {"5001"}
-    assert stored(db) == {"ann": 0}
+    assert await stored(db) == {"ann": 0}
 
 
-async def test_slack_mark_removed_while_down_is_withdrawn(slack: SlackTestServer, tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
+async def test_slack_mark_removed_while_down_is_withdrawn(
+    slack: SlackTestServer, db_target: Path | str
+) -> None:
+    db = db_target
     async with running_slack(slack, db) as bot:
         await slash(slack, "/quiz", "config allow_changes on", user_id="UADMIN")
         await slash(slack, "/quiz", "now")
@@ -110,10 +111,10 @@ async def test_slack_mark_removed_while_down_is_withdrawn(slack: SlackTestServer
         await slack.add_reaction(CHANNEL, msg["ts"], "U2", SLACK_EMOJI[1])
         assert bot.app is not None
         await until(lambda: len(bot.app.service.open_rounds()[0].answers) == 2)
-    assert sorted(stored(db).values()) == [0, 1]
+    assert sorted((await stored(db)).values()) == [0, 1]
     slack._remove_reaction_silently(CHANNEL, msg["ts"], "U2", SLACK_EMOJI[1])  # while the app is down
     async with running_slack(slack, db) as bot:
         assert bot.app is not None
         (rnd,) = bot.app.service.open_rounds()
         assert set(rnd.answers) == {"U1"}
-    assert list(stored(db).values()) == [0]
+    assert list((await stored(db)).values()) == [0]

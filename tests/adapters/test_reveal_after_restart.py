@@ -1,12 +1,12 @@
 """A reveal posted just before the bot died, and not yet recorded, is found after a restart, not posted again.
 
-The crash is made exact: a round is revealed, then set back to 'closed' in the file (as a kill between the
-post and its record leaves it), and the bot starts again. A reveal that really never landed is still posted.
+The crash is made exact: a round is revealed, then set back to 'closed' in the database (as a kill between
+the post and its record leaves it), and the bot starts again. A reveal that really never landed is still
+posted.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,25 +18,21 @@ from tests.adapters.slack_harness import CHANNEL, running_slack, shown
 from tests.adapters.test_discord_e2e import quiz_now
 from tests.adapters.test_slack_e2e import slash
 from tests.conftest import until
+from tests.pg_server import execute_at, rows_at
 from tests.servers.discord import DiscordTestServer
 from tests.servers.slack import SlackTestServer
 
 
-def _round_state(db: Path) -> str:
-    with sqlite3.connect(db) as conn:
-        (state,) = conn.execute("SELECT state FROM rounds WHERE id = 1").fetchone()
-    conn.close()
-    return str(state)
+async def _revealed(db: Path | str) -> bool:
+    return await rows_at(db, "SELECT state FROM rounds WHERE id = 1") == [("revealed",)]
 
 
-def _as_if_killed_after_posting_the_reveal(db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE rounds SET state = 'closed' WHERE id = 1")
-    conn.close()
+async def _as_if_killed_after_posting_the_reveal(db: Path | str) -> None:
+    await execute_at(db, "UPDATE rounds SET state = 'closed' WHERE id = 1")
 
 
-async def test_slack(slack: SlackTestServer, tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
+async def test_slack(slack: SlackTestServer, db_target: Path | str) -> None:
+    db = db_target
     async with running_slack(slack, db) as bot:
         await slash(slack, "/quiz", "now training")
         (msg,) = await slack.wait_for_messages(CHANNEL, 1)
@@ -57,9 +53,9 @@ async def test_slack(slack: SlackTestServer, tmp_path: Path) -> None:
     assert "Answer to #1" in shown(replies()[0]) and "(1 in all)" in shown(replies()[0])
 
 
-async def test_discord_after_it_forgot_the_nonce(server: DiscordTestServer, tmp_path: Path) -> None:
+async def test_discord_after_it_forgot_the_nonce(server: DiscordTestServer, db_target: Path | str) -> None:
     server.nonce_window_s = 0  # the restart comes after Discord's few minutes
-    db = tmp_path / "db.sqlite3"
+    db = db_target
     async with running_bot(server, db) as bot:
         msg = await quiz_now(server, stage="training")
         await server.add_reaction(QUIZ_CHANNEL, int(msg["id"]), 5001, DISCORD_EMOJI[0], name="ann")
@@ -83,17 +79,17 @@ async def test_discord_after_it_forgot_the_nonce(server: DiscordTestServer, tmp_
 
 async def _restart_twice(
     start: Callable[[], Any],
-    db: Path,
+    db: Path | str,
     replies: Callable[[], list[dict[str, Any]]],
     remove: Callable[[dict[str, Any]], object],
 ) -> None:
     assert len(replies()) == 1
-    _as_if_killed_after_posting_the_reveal(db)
+    await _as_if_killed_after_posting_the_reveal(db)
     async with start():
-        await until(lambda: _round_state(db) == "revealed")
+        await until(lambda: _revealed(db))
     assert len(replies()) == 1  # found where it was posted: recorded, not posted again
     remove(replies()[0])  # a reveal that never landed
-    _as_if_killed_after_posting_the_reveal(db)
+    await _as_if_killed_after_posting_the_reveal(db)
     async with start():
-        await until(lambda: _round_state(db) == "revealed")
+        await until(lambda: _revealed(db))
     assert len(replies()) == 1  # posted after the restart
