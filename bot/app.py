@@ -50,8 +50,7 @@ class App:
 
     async def start(self) -> int:
         """Resume open rounds and start the schedules; call once the platform can post and read."""
-        await self.adopt_orphans()  # PostgreSQL: rounds of processes that are gone (an earlier start's too)
-        resumed = await self.service.resume()
+        resumed = await self.resume()
         if resumed:
             log.info("resumed %d open question(s)", resumed)
         await self.scheduler.start()
@@ -59,16 +58,23 @@ class App:
         settle_memory()
         return resumed
 
+    async def resume(self) -> int:
+        """Take over the rounds of processes that are gone (PostgreSQL; an earlier start's too), then resume
+        this process's open rounds as after a restart; how many open rounds it picked up."""
+        adopted = await self.adopt_orphans()
+        return adopted + await self.service.resume()
+
     async def adopt_orphans(self) -> int:
-        """PostgreSQL: take over the unfinished rounds of processes that are gone and finish them; how many.
+        """PostgreSQL: take over the unfinished rounds of processes that are gone and finish them; how many of
+        them were open.
         Run at start and after each lease renewal, so a dead process's rounds wait at most a lease length."""
         if self.lease is None or isinstance(self.store, SqliteStore):
             return 0
         ids = await self.store.adopt_orphans(self.service.platform, self.lease.shards, time.time())
         if ids:
             log.info("taking over %d round(s) of a quizbot that stopped: %s", len(ids), ids)
-            await self.service.adopt(ids)
-        return len(ids)
+            return await self.service.adopt(ids)
+        return 0
 
     def reload_bank(self) -> str:
         """Load the bank again; on any error keep the current bank and raise BankError saying why."""

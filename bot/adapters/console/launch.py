@@ -100,7 +100,7 @@ async def play(args: argparse.Namespace, settings: Settings) -> int:
     user = args.user or login()
     chat = ConsoleChat(sys.stdout, me=user, how="type a letter")
     async with assemble(settings, chat, "console") as app:
-        await app.service.resume()  # a quiz cut short last time is closed and revealed first
+        await app.resume()  # a quiz cut short last time is closed and revealed first
         channel = await app.service.channel(CONSOLE_COMMUNITY, PLAY_CHANNEL)
         await play_quiz(
             app.service,
