@@ -4,6 +4,7 @@ bot/lease.py; this is their SQL)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import astuple
 from typing import Any
 
 from ...shards import Shards, overlap
@@ -71,18 +72,7 @@ async def take_process_lease(
             gone.append(holder.owner)
         if gone:
             await conn.execute("DELETE FROM processes WHERE owner = ANY($1::text[])", gone)
-        await conn.execute(
-            _INSERT,
-            wanted.platform,
-            wanted.owner,
-            wanted.host,
-            wanted.pid,
-            wanted.machine,
-            wanted.taken_at,
-            wanted.heartbeat,
-            wanted.expires,
-            wanted.shards,
-        )
+        await conn.execute(_INSERT, *astuple(wanted))
         return None
 
 
