@@ -3,8 +3,9 @@ store's columns pair with the other's (migrate-db copies SQLite into PostgreSQL,
 the other way).
 
 Both schemas hold the same data tables with the same column names (bot/storage/postgres/migrations/0001 mirrors
-SQLite's 0001-0008); `plan` checks that against the two live schemas, so a migration that adds a table or a
-column to one store and not the other is refused by name instead of being left behind in silence."""
+SQLite's 0001-0008; PostgreSQL's 0004 adds team_scores' top N points as SQLite's 0009 does); `plan` checks that
+against the two live schemas, so a migration that adds a table or a column to one store and not the other is
+refused by name instead of being left behind in silence."""
 
 from __future__ import annotations
 

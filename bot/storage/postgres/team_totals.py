@@ -57,6 +57,16 @@ INSERT INTO team_scores AS t (team_id, period, points, correct, answered, active
 ON CONFLICT (team_id, period) DO UPDATE SET points = t.points + excluded.points,
     correct = t.correct + excluded.correct, answered = t.answered + excluded.answered, active = t.active + excluded.active
 """
+# Each touched team's sum of its N best members' points in each competition of the round that ranks by its top N
+# members (top_n > 0), kept on its team_scores row (migration 0004): one index probe per team the round credited,
+# on rows _TEAM_SCORE has just locked.
+_TOP = """
+UPDATE team_scores t SET top_n = c.top_n, top_points = (SELECT coalesce(sum(m.points), 0)::int FROM (
+    SELECT points FROM team_member_points m WHERE m.team_id = t.team_id AND m.period = t.period
+    ORDER BY points DESC LIMIT c.top_n) m)
+FROM competitions c
+WHERE c.id = ANY($2::bigint[]) AND c.top_n > 0 AND t.period = 'competition:' || c.id AND t.team_id = ANY($1::bigint[])
+"""
 
 
 async def credited_teams(
@@ -138,3 +148,7 @@ async def write_team_totals(
                 known.add((t, p, pid))
         await conn.executemany(_KEPT, kept)
     await conn.executemany(_TEAM_SCORE, [(t, p, *v) for (t, p), v in sorted(sums.items())])
+    touched = sorted({t for t, p in sums if p in others})
+    if touched:
+        ids = [int(p.removeprefix("competition:")) for p in others if p.startswith("competition:")]
+        await conn.execute(_TOP, touched, ids)
