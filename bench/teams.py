@@ -18,7 +18,8 @@ RULES = (("sum", 0), ("average", 0), ("top", 5))
 
 
 def _build(path: Path, players: int, teams: int, answers: int) -> None:
-    """Answers, and the team totals kept from them: live member rows, per-member competition rows, team rows."""
+    """Answers, and the team totals kept from them: live member rows, per-member competition rows, team rows
+    (with a 'top N' competition's kept top points)."""
     conn = sqlite3.connect(path, isolation_level=None)
     rng = random.Random(5)
     now = time.time()
@@ -86,6 +87,12 @@ def _build(path: Path, players: int, teams: int, answers: int) -> None:
             "GROUP BY team_id",
             (period,),
         )
+    conn.execute(  # a 'top N' competition's teams keep the sum of their N best members' points (migration 0009)
+        "UPDATE team_scores SET top_n = c.top_n, top_points = (SELECT coalesce(sum(points), 0) FROM ("
+        "SELECT points, row_number() OVER (ORDER BY points DESC) AS place FROM team_member_points m "
+        "WHERE m.team_id = team_scores.team_id AND m.period = team_scores.period) WHERE place <= c.top_n) "
+        "FROM competitions c WHERE team_scores.period = 'competition:' || c.id AND c.top_n > 0"
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()

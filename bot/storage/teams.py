@@ -39,13 +39,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 # Every team with its totals in a period; ordered by the board's rule and cut at ?5 (-1: all), so a board of a
 # thousand teams hands ten rows to Python. The order is the core's (bot/core/teams.py team_standings), which
-# ranks the rows it is given; the average's order uses the exact ratio, its shown value one decimal.
+# ranks the rows it is given; the average's order uses the exact ratio, its shown value one decimal. The top
+# ?3 members' points are the team's kept top_points when they were summed for ?3 (a competition's own N, kept
+# as rounds close: migration 0009), else summed here from the members' rows (one index probe per team).
 _BOARD = """
 SELECT * FROM (
     SELECT CAST(t.id AS TEXT) AS key, t.name, t.members, coalesce(s.points, 0) AS points,
         coalesce(s.correct, 0), coalesce(s.answered, 0), coalesce(s.active, 0) AS active,
-        CASE WHEN ?3 > 0 THEN (SELECT coalesce(sum(points), 0) FROM (SELECT points FROM team_member_points
-            WHERE team_id = t.id AND period = ?2 ORDER BY points DESC LIMIT ?3)) ELSE 0 END AS top
+        CASE WHEN ?3 > 0 THEN CASE WHEN s.top_n = ?3 THEN s.top_points ELSE (
+            SELECT coalesce(sum(points), 0) FROM (SELECT points FROM team_member_points
+            WHERE team_id = t.id AND period = ?2 ORDER BY points DESC LIMIT ?3)) END ELSE 0 END AS top
     FROM teams t LEFT JOIN team_scores s ON s.team_id = t.id AND s.period = ?2
     WHERE t.community_id = ?1
 ) ORDER BY CASE ?4 WHEN 'average' THEN CASE WHEN active > 0 THEN round(1.0 * points / active, 1) ELSE 0 END

@@ -34,13 +34,16 @@ INSERT INTO team_members (player_id, team_id, points, correct, answered, week, w
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 """
 # Every team with its totals in a period; ordered by the board's rule and cut at $5 (NULL: all), as in the SQLite
-# store (the core's team_standings ranks the rows it is given).
+# store (the core's team_standings ranks the rows it is given). The top $3 members' points are the kept
+# top_points when they were summed for $3 (a competition's own N, kept as rounds close: migration 0004), else
+# summed here from the members' rows (one index probe per team).
 _BOARD = """
 SELECT * FROM (
     SELECT t.id::text AS key, t.name, t.members, coalesce(s.points, 0) AS points,
         coalesce(s.correct, 0), coalesce(s.answered, 0), coalesce(s.active, 0) AS active,
-        CASE WHEN $3::int > 0 THEN (SELECT coalesce(sum(points), 0)::int FROM (SELECT points FROM team_member_points
-            WHERE team_id = t.id AND period = $2 ORDER BY points DESC LIMIT $3::int) top) ELSE 0 END AS top
+        CASE WHEN $3::int > 0 THEN CASE WHEN s.top_n = $3::int THEN s.top_points ELSE (
+            SELECT coalesce(sum(points), 0)::int FROM (SELECT points FROM team_member_points
+            WHERE team_id = t.id AND period = $2 ORDER BY points DESC LIMIT $3::int) top) END ELSE 0 END AS top
     FROM teams t LEFT JOIN team_scores s ON s.team_id = t.id AND s.period = $2
     WHERE t.community_id = $1
 ) b ORDER BY CASE $4::text WHEN 'average' THEN CASE WHEN active > 0 THEN round(points::numeric / active, 1) ELSE 0 END
