@@ -173,11 +173,16 @@ _ONE_MEMBER_ROW = (
             "team totals differ",
         ),
         (
+            "UPDATE team_scores SET top_points = top_points + 1 WHERE (team_id, period) = "
+            "(SELECT team_id, period FROM team_scores WHERE top_n > 0 LIMIT 1)",
+            "team top points differ",
+        ),
+        (
             "DELETE FROM players WHERE id = (SELECT max(player_id) FROM answers)",
             "violates foreign key constraint",
         ),
     ],
-    ids=["player-totals", "member-totals", "team-totals", "answer-of-no-player"],
+    ids=["player-totals", "member-totals", "team-totals", "team-top-points", "answer-of-no-player"],
 )
 async def test_a_failure_anywhere_rolls_the_whole_copy_back(
     source: Path, url: str, damage: str, named: str, capsys: pytest.CaptureFixture[str]

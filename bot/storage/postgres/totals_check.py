@@ -6,7 +6,8 @@ What the answers decide is recomputed: every credited answer (points set when it
 'all', its round's ISO week and calendar month (UTC, as bot/core/periods.py keys them), for its player and for
 the team the player was in when the round was posted (team_spans; a player's spans never overlap). Which rounds
 a competition counted depends on when it was ended, which the answers do not say: competition rows are checked
-against each other instead (a team's total is the sum of its members' rows, in every period)."""
+against each other instead (a team's total is the sum of its members' rows, in every period; a team's kept top N
+points, the sum of its N best members' rows)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def _rolled_up(weeks: str) -> str:
     )
 
 
-# Each check: what, the names of its columns (three keys, four figures), the kept rows, the rows they must equal.
+# Each check: what, the names of its columns (three keys, then figures), the kept rows, the rows they must equal.
 # The figures are integers, as stored (their sums below stay bigint; numeric sums would be several times slower).
 _FIGURES = ("points", "correct", "answered", "active")
 _CHECKS = (
@@ -87,6 +88,14 @@ _CHECKS = (
         "SELECT team_id, period, 0, points, correct, answered, active FROM team_scores",
         "SELECT team_id, period, 0, sum(points)::int, sum(correct)::int, sum(answered)::int, "
         "(count(*) FILTER (WHERE answered > 0))::int FROM member_rows GROUP BY team_id, period",
+    ),
+    (  # what a 'top N' board reads in place of its members' rows: kept for an N, the N best of them
+        "team top points",
+        ("team_id", "period", "top_n", "top_points"),
+        "SELECT team_id, period, top_n, top_points FROM team_scores WHERE top_n > 0",
+        "SELECT s.team_id, s.period, s.top_n, coalesce((SELECT sum(m.points) FROM (SELECT points "
+        "FROM team_member_points m WHERE m.team_id = s.team_id AND m.period = s.period "
+        "ORDER BY points DESC LIMIT s.top_n) m), 0)::int FROM team_scores s WHERE s.top_n > 0",
     ),
 )
 
