@@ -31,7 +31,35 @@ SQL_WHITELIST = {
     ("db.py", "sql"),
     # The PostgreSQL store: the bundled postgres/migrations/NNNN_*.sql files, and read_scalar's caller's SQL.
     ("postgres/db.py", "sql"),
+    # Export's queries: Table.template constants of export.py filled with the dialect's constant fragments.
+    ("export.py", "table.sql('sqlite')"),
+    # migrate-db and backup copy whole tables: names from the table map (bot/storage/tables.py, checked against
+    # both live schemas, quoted), constraint names and definitions read from PostgreSQL's own catalog, and the
+    # SQLite schema script of the bundled migrations. No value is ever formatted into these.
+    (
+        "postgres/backup.py",
+        "f'BEGIN;\\n{script}\\nPRAGMA user_version = {SQLITE_LATEST:d};\\nPRAGMA application_id = {APPLICATION_ID:d};\\nCOMMIT;'",
+    ),
+    ("postgres/backup.py", "PG_SCHEMA"),
+    ("postgres/migrate_db.py", "PG_SCHEMA"),
+    (
+        "postgres/migrate_db.py",
+        "'LOCK TABLE ' + ', '.join(map(quoted, names)) + ' IN SHARE ROW EXCLUSIVE MODE'",
+    ),
+    (
+        "postgres/migrate_db.py",
+        "' UNION ALL '.join((f'({any_row_sql(t)})' for t in names if t not in SEEDED))",
+    ),
+    ("postgres/migrate_db.py", "f'ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}'"),
+    ("postgres/migrate_db.py", "f'ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}'"),
+    # The snapshot's value/fetch pass their caller's SQL through (as Database.scalar); each caller is checked.
+    ("postgres/snapshot.py", "sql"),
+    # The totals check: constant fragments of totals_check.py around the quoted names of COPIED tables.
+    ("postgres/totals_check.py", "_compare(names, kept, expected)"),
 }
+# Builders of SQL from the table map's identifiers only (bot/storage/tables.py): each refuses a table that is not
+# one quizbot copies and quotes every name (tests/storage/test_copy_tables.py).
+IDENTIFIER_SQL = {"select_sql", "count_sql", "max_sql", "any_row_sql", "delete_sql", "insert_sql"}
 
 
 class _SqlChecker:
@@ -100,6 +128,8 @@ class _SqlChecker:
             return node.id in self.module_consts
         if isinstance(node, ast.Attribute):
             return self.fields.get(node.attr, False)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in IDENTIFIER_SQL:
+            return True
         # The one whitelisted idiom: CONSTANT.format(",".join("?" * n)), markers for n bound values. Anything
         # else (%-formatting, other .format(), calls, subscripts, parameters) is not a constant.
         return (
@@ -261,3 +291,15 @@ def test_the_sql_check_allows_constants_and_bound_parameters() -> None:
         "    await conn.execute(sql, (*name,))\n"
     )
     assert sql_problems(source, "example.py") == []
+
+
+def test_the_identifier_builders_refuse_tables_outside_the_map_and_quote_every_name() -> None:
+    from bot.storage import tables
+
+    for build in (tables.count_sql, tables.delete_sql, tables.any_row_sql):
+        with pytest.raises(ValueError, match="not a table quizbot copies"):
+            build("players; DROP TABLE answers")
+    with pytest.raises(ValueError):
+        tables.select_sql("sqlite_master", ["sql"])
+    assert tables.select_sql("rounds", ["window", 'x"y']) == 'SELECT "window", "x""y" FROM "rounds"'
+    assert set(IDENTIFIER_SQL) <= set(dir(tables))  # the checker trusts these names: they must be these
