@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import asyncpg
 
 from bot.storage.postgres.totals_check import check_totals
 from tests.reliability.harness import BotProcess
+from tests.reliability.test_crash import Burst, Reaction
 
 LEASE_SECONDS = "3"  # a dead process's rounds are taken over within a lease and a renewal
 
@@ -48,24 +48,9 @@ def slack_bot(logs: Path, url: str, server: Any) -> BotProcess:
     return BotProcess("slack", env, folder)
 
 
-Reaction = tuple[int, int, int]  # (round index, player index, option)
-
-
-@dataclass(frozen=True)
-class Burst:
-    """Reactions in the order people make them; some people change their mind (a second option)."""
-
-    events: list[Reaction]
-
-    @property
-    def reacted(self) -> dict[tuple[int, int], set[int]]:
-        out: dict[tuple[int, int], set[int]] = {}
-        for q, p, o in self.events:
-            out.setdefault((q, p), set()).add(o)
-        return out
-
-    def answerers(self, q: int) -> int:
-        return sum(1 for key in self.reacted if key[0] == q)
+def answerers(burst: Burst, q: int) -> int:
+    """How many people answered round `q`."""
+    return sum(1 for key in burst.reacted if key[0] == q)
 
 
 def make_burst(options: Sequence[int], reactions: int, players: int, seconds: int, seed: int) -> Burst:

@@ -20,8 +20,7 @@ from bot.adapters.slack.render import OPTION_EMOJI as SLACK_EMOJI
 from tests.adapters.discord_harness import MANAGE_GUILD, sub
 from tests.pg_server import PgServer, fresh_database
 from tests.reliability.fleet import (
-    Burst,
-    Reaction,
+    answerers,
     check_store,
     discord_bot,
     discord_ref,
@@ -33,7 +32,7 @@ from tests.reliability.fleet import (
     until_rows,
 )
 from tests.reliability.harness import BotProcess, eventually
-from tests.reliability.test_crash import options_of
+from tests.reliability.test_crash import Burst, Reaction, options_of
 from tests.servers.discord import DiscordTestServer, guild_on_shard
 from tests.servers.slack import DEFAULT_USERS, SlackTestServer
 
@@ -224,7 +223,7 @@ def _check_counts(server: DiscordTestServer, mids: list[int], burst: Burst) -> N
             ref = discord_ref(m)
             if ref:
                 q = mids.index(int(ref))
-                assert f"({burst.answerers(q)} in all)" in str(m["embeds"])
+                assert f"({answerers(burst, q)} in all)" in str(m["embeds"])
 
 
 async def _slack_rounds(server: SlackTestServer, bot: BotProcess) -> tuple[list[str], list[int]]:
