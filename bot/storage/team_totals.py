@@ -115,13 +115,15 @@ INSERT INTO team_scores (team_id, period, points, correct, answered, active) VAL
 ON CONFLICT (team_id, period) DO UPDATE SET points = points + excluded.points,
     correct = correct + excluded.correct, answered = answered + excluded.answered, active = active + excluded.active
 """
-# A competition's N (its 'top N' rule; 0 for the other rules), and each touched team's sum of its N best members'
-# points there, kept on its team_scores row (migration 0009): one index probe per team the round credited.
-_TOP_N = "SELECT id, top_n FROM competitions WHERE id IN (SELECT value FROM json_each(?1)) AND top_n > 0"
+# Each touched team's sum of its N best members' points in a competition with an N (its 'top N' rule; 0 for the
+# other rules, which keep none), on its team_scores row (migration 0009): one index probe per team the round
+# credited. The competition's N is read once per statement (its subqueries name no row of the update).
 _TOP = """
-UPDATE team_scores SET top_n = ?3, top_points = (SELECT coalesce(sum(points), 0) FROM (SELECT points
-    FROM team_member_points m WHERE m.team_id = team_scores.team_id AND m.period = ?2 ORDER BY points DESC LIMIT ?3))
-WHERE period = ?2 AND team_id IN (SELECT value FROM json_each(?1))
+UPDATE team_scores SET top_n = (SELECT top_n FROM competitions WHERE id = ?3), top_points = (
+    SELECT coalesce(sum(points), 0) FROM (SELECT points FROM team_member_points m
+    WHERE m.team_id = team_scores.team_id AND m.period = ?2 ORDER BY points DESC
+    LIMIT (SELECT top_n FROM competitions WHERE id = ?3)))
+WHERE period = ?2 AND team_id IN (SELECT value FROM json_each(?1)) AND (SELECT top_n FROM competitions WHERE id = ?3) > 0
 """
 
 
@@ -186,12 +188,10 @@ async def write_team_totals(
 async def write_top_points(conn: aiosqlite.Connection, periods: Sequence[str], teams: set[int]) -> None:
     """Sum again, once the round's points are in, the N best members' points of `teams` in each competition of
     `periods` with an N (its 'top N' rule)."""
-    ids = [int(p.removeprefix("competition:")) for p in periods if p.startswith("competition:")]
-    found = await conn.execute_fetchall(_TOP_N, (json.dumps(ids),))
-    if found:
-        wanted = json.dumps(sorted(teams))
-        for competition, n in found:
-            await conn.execute(_TOP, (wanted, f"competition:{competition}", n))
+    wanted = json.dumps(sorted(teams))
+    for period in periods:
+        if period.startswith("competition:"):
+            await conn.execute(_TOP, (wanted, period, int(period.removeprefix("competition:"))))
 
 
 async def _write_off(
