@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import random
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,10 @@ async def until(predicate: Callable[[], object], within: float = 5) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def cron_a_minute_ago() -> str:
+    """A daily cron (UTC) that last fired one to two minutes ago and next fires a day later: a test that stops
+    and starts a bot around a missed firing never meets a new one ('* * * * *' did at a minute's turn)."""
+    at = datetime.now(UTC) - timedelta(minutes=1)
+    return f"{at.minute} {at.hour} * * *"

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.adapters.discord.render import OPTION_EMOJI
 from tests.adapters.discord_harness import MANAGE_GUILD, QUIZ_CHANNEL, running_bot, sub, text
-from tests.conftest import until
+from tests.conftest import cron_a_minute_ago, until
 from tests.pg_server import execute_at, rows_at
 from tests.servers.discord import DiscordTestServer
 
@@ -235,7 +235,9 @@ async def test_schedule_commands_and_a_missed_scheduled_post_is_made_once(
     server: DiscordTestServer, db_target: Path | str
 ) -> None:
     async with running_bot(server, db_target):
-        group = [{"type": 2, "name": "schedule", "options": sub("add", cron="* * * * *", timezone="UTC")}]
+        group = [
+            {"type": 2, "name": "schedule", "options": sub("add", cron=cron_a_minute_ago(), timezone="UTC")}
+        ]
         added = await command(server, "quiz", group, permissions=MANAGE_GUILD)
         assert "Schedule #1" in text(added) and "next:" in text(added)
         for verb, shown in (("pause", "(paused)"), ("resume", "UTC, window")):
@@ -248,7 +250,7 @@ async def test_schedule_commands_and_a_missed_scheduled_post_is_made_once(
         )
         assert "only server admins" in text(refused)
     # the bot was down when this minute's post fell due
-    await execute_at(db_target, "UPDATE schedules SET last_fired_at = last_fired_at - 120")
+    await execute_at(db_target, "UPDATE schedules SET last_fired_at = last_fired_at - 300")
     async with running_bot(server, db_target):
         (post,) = await server.wait_for_messages(QUIZ_CHANNEL, 1)
         assert post["embeds"][0]["title"] == "Question #1"

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from bot.adapters.slack.render import OPTION_EMOJI
 from bot.core.bank_loader import load_bank
 from tests.adapters.slack_harness import CHANNEL, running_slack, shared_card, shown
-from tests.conftest import FIXTURE_BANK, until
+from tests.conftest import FIXTURE_BANK, cron_a_minute_ago, until
 from tests.pg_server import execute_at
 from tests.servers.slack import SlackTestServer
 
@@ -144,7 +144,7 @@ async def test_schedules_and_a_missed_scheduled_post_made_once(
     slack: SlackTestServer, db_target: Path | str
 ) -> None:
     async with running_slack(slack, db_target):
-        added = await slash(slack, "/quiz", "schedule add '* * * * *' UTC 5m", user_id="UADMIN")
+        added = await slash(slack, "/quiz", f"schedule add '{cron_a_minute_ago()}' UTC 5m", user_id="UADMIN")
         assert "Schedule #1 added" in shown(added)
         await slash(slack, "/quiz", "schedule pause 1", user_id="UADMIN")
         assert "(paused)" in shown(await slash(slack, "/quiz", "schedule list"))
@@ -153,7 +153,7 @@ async def test_schedules_and_a_missed_scheduled_post_made_once(
         refused = await slash(slack, "/quiz", "schedule remove 1", user_id="U1")
         assert "only workspace admins" in shown(refused)
     # the bot was down when this minute's post fell due
-    await execute_at(db_target, "UPDATE schedules SET last_fired_at = last_fired_at - 120")
+    await execute_at(db_target, "UPDATE schedules SET last_fired_at = last_fired_at - 300")
     async with running_slack(slack, db_target):
         (post,) = await slack.wait_for_messages(CHANNEL, 1)
         assert "Question #1" in shown(post)
