@@ -198,6 +198,19 @@ async def test_slack_silent_api_gives_up_after_the_bound(tmp_path: Path, silent:
 # -- a token the platform refuses ------------------------------------------------------------------
 
 
+async def test_discord_refused_gateway_is_one_line_naming_the_gateway(
+    tmp_path: Path, server: DiscordTestServer
+) -> None:
+    # Logged in, then the gateway refuses: discord.py (2.7) retries once and then fails on a socket it never
+    # had (AttributeError, printed as a traceback before); each retry is one warning line, the end ours.
+    gateway = f"ws://127.0.0.1:{closed_port()}/gateway"
+    code, err, _ = await run_bot(tmp_path, discord_env(tmp_path, server.api_base, gateway))
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1 and "Traceback" not in err and len(lines) <= MOST_LINES + 1, err
+    assert lines[-1].startswith("quizbot: cannot reach Discord's gateway at " + gateway), err
+    assert "(connection refused)" in lines[-1] and "QUIZBOT_DISCORD_GATEWAY_URL" in lines[-1], err
+
+
 async def test_discord_refused_token_is_one_line_naming_discord_token(
     tmp_path: Path, server: DiscordTestServer
 ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -47,6 +47,7 @@ class QuizClient(discord.Client):
         # (PyNaCl, davey) would only tell the person starting it to install what it does not need.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        _quiet_retries()
         super().__init__(
             intents=intents(),
             max_messages=None,  # reactions never touch discord.py's message cache
@@ -145,9 +146,6 @@ class ShardedQuizClient(QuizClient, discord.AutoShardedClient):
         super().__init__(
             guild_ready_timeout=guild_ready_timeout, shard_ids=list(shard_ids), shard_count=shard_count
         )
-        shard_log = logging.getLogger("discord.shard")
-        if not any(isinstance(f, _ShardRetries) for f in shard_log.filters):
-            shard_log.addFilter(_ShardRetries())
 
     def serving(self) -> str:
         ids = self.shard_ids or range(self.shard_count or 0)
@@ -158,18 +156,33 @@ class ShardedQuizClient(QuizClient, discord.AutoShardedClient):
         log.info("shard %d of %s ready: %d server(s) on it", shard_id, self.shard_count, servers)
 
 
-class _ShardRetries(logging.Filter):
-    """discord.py tries a shard that cannot connect at start again every 5 s, logging each failure with its
-    traceback: one line each instead, with the reason (the bound on the first connection still ends it)."""
+class _Retries(logging.Filter):
+    """discord.py logs each failed try to reach the gateway with its traceback (a shard that cannot connect at
+    start, every 5 s; one session, before each reconnect): one line each instead, with the reason (the bound on
+    the first connection still ends the start)."""
+
+    LINES: ClassVar[dict[str, str]] = {
+        "Failed to connect for shard_id": "shard %s cannot connect to Discord's gateway (%s); trying again in 5 s",
+        "Attempting a reconnect in": "cannot reach Discord's gateway (%s); trying again in %.2fs",
+    }
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and str(record.msg).startswith("Failed to connect for shard_id"):
+        found = next((line for start, line in self.LINES.items() if str(record.msg).startswith(start)), None)
+        if record.exc_info and found is not None:
             reason = startup.why(record.exc_info[1]) if record.exc_info[1] else "unknown"
-            record.msg = "shard %s cannot connect to Discord's gateway (%s); trying again in 5 s"
-            record.args = (*(record.args if isinstance(record.args, tuple) else ()), reason)
+            args = record.args if isinstance(record.args, tuple) else ()
+            record.msg = found
+            record.args = (*args, reason) if found.startswith("shard") else (reason, *args)
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+def _quiet_retries() -> None:
+    for name in ("discord.shard", "discord.client"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Retries) for f in logger.filters):
+            logger.addFilter(_Retries())
 
 
 def make_client(

@@ -103,6 +103,10 @@ class DiscordBot:
             return QuizError(self._no_answer())
         if isinstance(exc, startup.CONNECTION_ERRORS):
             return QuizError(self._unreachable(exc))
+        if isinstance(exc, AttributeError) and isinstance(exc.__context__, startup.CONNECTION_ERRORS):
+            # discord.py (2.7) retrying a first gateway connection that never opened reads `self.ws.sequence`
+            # of no socket: the connection's own error is the one to explain.
+            return QuizError(self._unreachable(exc.__context__))
         if isinstance(exc, discord.HTTPException):
             return QuizError(
                 f"Discord at {self._api()} answered HTTP {exc.status} at start-up; try again later, "
