@@ -229,3 +229,20 @@ async def test_a_process_that_paused_past_its_lease_stops_at_its_next_renewal(ur
         await lease.release()
     finally:
         await store.close()
+
+
+async def test_a_firing_two_processes_see_due_at_the_same_moment_posts_once(
+    url: str, mini_bank: Bank, clock: Clock
+) -> None:
+    async with AsyncExitStack() as stack:
+        one, one_chat = await bot(stack, url, mini_bank, clock, shard_ids=(0,), shard_count=2)
+        two, two_chat = await bot(stack, url, mini_bank, clock, shard_ids=(1,), shard_count=2)
+        channel = await one.service.channel("0", "C0")
+        await one.store.add_schedule(channel.id, "0 9 * * *", "UTC", None, clock.now - 3600)
+        (sched,) = await one.store.schedules(platform="discord")
+        due = clock.now - 60
+        posted = await asyncio.gather(
+            *(app.service.fire_schedule(sched, due) for app in (one, two, one, two, one, two))
+        )
+        assert sum(r is not None for r in posted) == 1
+        assert len(one_chat.questions) + len(two_chat.questions) == 1
