@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import aiosqlite
 
@@ -90,33 +91,49 @@ async def write_totals(
     if changed < len(scored):  # the first round of a week or month, or one closing late
         async with conn.execute(_ELSEWHERE, (json.dumps([s.player_id for s in scored]), week, month)) as cur:
             off = {pid: (w, m) for pid, w, m in await cur.fetchall()}
-        await _score_elsewhere(
-            conn, community_id, [s for s in scored if s.player_id in off], off, week, month
+        await score_elsewhere(
+            conn, _ELSEWHERE_SQL, community_id, [s for s in scored if s.player_id in off], off, week, month
         )
     for period in sorted(elsewhere):
         await conn.executemany(_SCORE, [(community_id, period, s.player_id, s.points) for s in right])
         await conn.executemany(_SCORE_WRONG, [(community_id, period, s.player_id) for s in wrong])
 
 
-async def _score_elsewhere(
-    conn: aiosqlite.Connection,
+class ElsewhereSql(NamedTuple):
+    """The statements `score_elsewhere` runs, in each store's SQL (arguments in the same order in both)."""
+
+    all_time: str  # (points, right, streak after, player id)
+    week_same: str  # (points, right, player id)
+    week_new: str  # (points, right, player id, week)
+    month_same: str
+    month_new: str
+    score: str  # (community id, period, player id, points)
+    score_wrong: str  # (community id, period, player id)
+
+
+_ELSEWHERE_SQL = ElsewhereSql(_ALL_TIME, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW, _SCORE, _SCORE_WRONG)
+
+
+async def score_elsewhere(
+    conn: Any,
+    sql: ElsewhereSql,
     community_id: int,
     scored: Sequence[ScoredAnswer],
     current: dict[int, tuple[str, str]],
     week: str,
     month: str,
 ) -> None:
-    """Players whose live week or month is not the round's: all-time, then each period on its own.
+    """Players whose live week or month is not the round's: all-time, then each period on its own (both stores).
 
     At the start of a week this is every player of the round, so each statement gets one executemany."""
     batches: dict[str, list[tuple[object, ...]]] = defaultdict(list)
     for s in scored:
         pid, points, right = s.player_id, s.points, int(s.correct)
-        batches[_ALL_TIME].append((points, right, s.streak_after, pid))
+        batches[sql.all_time].append((points, right, s.streak_after, pid))
         live_week, live_month = current[pid]
         for key, now, same, new in (
-            (week, live_week, _WEEK_SAME, _WEEK_NEW),
-            (month, live_month, _MONTH_SAME, _MONTH_NEW),
+            (week, live_week, sql.week_same, sql.week_new),
+            (month, live_month, sql.month_same, sql.month_new),
         ):
             if not key:
                 continue
@@ -125,9 +142,17 @@ async def _score_elsewhere(
             elif key > now:  # '' (none yet) sorts first; the keys sort by time
                 batches[new].append((points, right, pid, key))
             elif right:  # a round of a week or month the player has moved past
-                batches[_SCORE].append((community_id, key, pid, points))
+                batches[sql.score].append((community_id, key, pid, points))
             else:
-                batches[_SCORE_WRONG].append((community_id, key, pid))
-    for sql in (_ALL_TIME, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW, _SCORE, _SCORE_WRONG):
-        if batches[sql]:
-            await conn.executemany(sql, batches[sql])
+                batches[sql.score_wrong].append((community_id, key, pid))
+    for statement in (
+        sql.all_time,
+        sql.week_same,
+        sql.week_new,
+        sql.month_same,
+        sql.month_new,
+        sql.score,
+        sql.score_wrong,
+    ):
+        if batches[statement]:
+            await conn.executemany(statement, batches[statement])

@@ -3,11 +3,11 @@ player's row, and rows of scores for the rest."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from ...core.results import ScoredAnswer
+from ..totals import ElsewhereSql, score_elsewhere
 
 _SCORE = """
 INSERT INTO scores AS s (community_id, period, player_id, points, correct, answered) VALUES ($1, $2, $3, $4, 1, 1)
@@ -58,6 +58,9 @@ _ELSEWHERE = (
 )
 
 
+_ELSEWHERE_SQL = ElsewhereSql(_ALL_TIME, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW, _SCORE, _SCORE_WRONG)
+
+
 async def lock_players(conn: Any, scored: Sequence[ScoredAnswer]) -> None:
     """Lock the round's players' rows in id order before changing any totals.
 
@@ -101,44 +104,11 @@ async def write_totals(
     if changed < len(scored):  # the first round of a week or month, or one closing late
         rows = await conn.fetch(_ELSEWHERE, [s.player_id for s in scored], week, month)
         off = {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
-        await _score_elsewhere(
-            conn, community_id, [s for s in scored if s.player_id in off], off, week, month
+        await score_elsewhere(
+            conn, _ELSEWHERE_SQL, community_id, [s for s in scored if s.player_id in off], off, week, month
         )
     for period in sorted(elsewhere):
         if right:
             await conn.executemany(_SCORE, [(community_id, period, s.player_id, s.points) for s in right])
         if wrong:
             await conn.executemany(_SCORE_WRONG, [(community_id, period, s.player_id) for s in wrong])
-
-
-async def _score_elsewhere(
-    conn: Any,
-    community_id: int,
-    scored: Sequence[ScoredAnswer],
-    current: dict[int, tuple[str, str]],
-    week: str,
-    month: str,
-) -> None:
-    """Players whose live week or month is not the round's: all-time, then each period on its own."""
-    batches: dict[str, list[tuple[object, ...]]] = defaultdict(list)
-    for s in scored:
-        pid, points, right = s.player_id, s.points, int(s.correct)
-        batches[_ALL_TIME].append((points, right, s.streak_after, pid))
-        live_week, live_month = current[pid]
-        for key, now, same, new in (
-            (week, live_week, _WEEK_SAME, _WEEK_NEW),
-            (month, live_month, _MONTH_SAME, _MONTH_NEW),
-        ):
-            if not key:
-                continue
-            if key == now:
-                batches[same].append((points, right, pid))
-            elif key > now:  # '' (none yet) sorts first; the keys sort by time
-                batches[new].append((points, right, pid, key))
-            elif right:  # a round of a week or month the player has moved past
-                batches[_SCORE].append((community_id, key, pid, points))
-            else:
-                batches[_SCORE_WRONG].append((community_id, key, pid))
-    for sql in (_ALL_TIME, _WEEK_SAME, _WEEK_NEW, _MONTH_SAME, _MONTH_NEW, _SCORE, _SCORE_WRONG):
-        if batches[sql]:
-            await conn.executemany(sql, batches[sql])
