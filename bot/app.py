@@ -61,20 +61,22 @@ class App:
     async def resume(self) -> int:
         """Take over the rounds of processes that are gone (PostgreSQL; an earlier start's too), then resume
         this process's open rounds as after a restart; how many open rounds it picked up."""
-        adopted = await self.adopt_orphans()
-        return adopted + await self.service.resume()
+        return await self.service.resume(adopted=await self._take_orphans())
 
     async def adopt_orphans(self) -> int:
         """PostgreSQL: take over the unfinished rounds of processes that are gone and finish them; how many of
-        them were open.
-        Run at start and after each lease renewal, so a dead process's rounds wait at most a lease length."""
+        them were open. Run after each lease renewal, so a dead process's rounds wait at most a lease length."""
+        ids = await self._take_orphans()
+        return await self.service.adopt(ids) if ids else 0
+
+    async def _take_orphans(self) -> list[int]:
+        """Make this process the owner of the rounds of processes that are gone (PostgreSQL); their ids."""
         if self.lease is None or isinstance(self.store, SqliteStore):
-            return 0
+            return []
         ids = await self.store.adopt_orphans(self.service.platform, self.lease.shards, time.time())
         if ids:
             log.info("taking over %d round(s) of a quizbot that stopped: %s", len(ids), ids)
-            return await self.service.adopt(ids)
-        return 0
+        return ids
 
     def reload_bank(self) -> str:
         """Load the bank again; on any error keep the current bank and raise BankError saying why."""

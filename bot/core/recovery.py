@@ -18,21 +18,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def resume(service: QuizService, only: set[int] | None = None) -> int:
+async def resume(service: QuizService, only: set[int] | None = None, adopted: set[int] | None = None) -> int:
     """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not.
-    `only`: just these rounds (adopted from a process that is gone), each read again from the platform before
-    it closes, since that process's shards may bring its marks to no process now."""
+    `only`: just these rounds. Rounds adopted from a process that is gone (`adopted`, and all of `only`) are
+    read again from the platform before they close: that process's shards may bring their marks to no process."""
+    adopted = only if only is not None else adopted or set()
     recovering: list[_Live] = []
     states = [RoundState.PENDING, RoundState.OPEN, RoundState.CLOSED]
     for rec in await service.store.rounds_in(states, service.platform):  # another platform's bot has its own
         if only is not None and rec.id not in only:
             continue
         if _in_hand(service, rec.id):  # this process is revealing it, or will try its reveal again
-            continue
-        if rec.state is RoundState.OPEN and any(v.round.id == rec.id for v in service._live.values()):
-            # Already collecting its answers: adopted at this start, and owned by this process since, so
-            # the start's own resume finds it too. Tracked again, its marks were read twice and the first
-            # copy's timer was left armed, out of reach of stop().
             continue
         channel = await service.store.channel_by_id(rec.channel_id)
         if rec.state is RoundState.PENDING:
@@ -58,7 +54,7 @@ async def resume(service: QuizService, only: set[int] | None = None) -> int:
             continue
         # Registered before the marks are read, so live events meanwhile are recorded too.
         recovering.append(service._track(rnd, channel, arm=False))
-        if only is not None:
+        if rnd.id in adopted:
             service._adopted.add(rnd.id)
     for live in recovering:
         await _recover_answers(service, live.round, live.channel)

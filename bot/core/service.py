@@ -358,10 +358,10 @@ class QuizService:
 
     # -- restart and re-reading (recovery.py) -----------------------------------------------------
 
-    async def resume(self) -> int:
+    async def resume(self, adopted: Sequence[int] = ()) -> int:
         """After a restart: fail unposted rounds, recover missed answers, close what is due, reveal what was not;
-        how many open rounds it picked up."""
-        return await recovery.resume(self)
+        how many open rounds it picked up. `adopted`: those taken over from a process that is gone."""
+        return await recovery.resume(self, adopted=set(adopted))
 
     async def adopt(self, round_ids: Sequence[int]) -> int:
         """Finish rounds taken over from a process that is gone, as a resume does; how many were open."""
